@@ -1,0 +1,25 @@
+"""User-facing errors: every page catches :class:`CnnappsError` and shows its message.
+
+Anything else that escapes the core is a bug and is shown as one (house rule 7: never swallow an
+exception silently, never show a raw traceback to a user for bad input).
+"""
+
+from __future__ import annotations
+
+__all__ = ["CnnappsError", "InvalidImage", "InvalidText", "WeightsUnavailable"]
+
+
+class CnnappsError(Exception):
+    """Base of the errors whose message is written for the person using the app."""
+
+
+class InvalidImage(CnnappsError, ValueError):
+    """The bytes are not an image we can decode (empty, corrupt, too large, wrong type)."""
+
+
+class InvalidText(CnnappsError, ValueError):
+    """Text input we cannot use (e.g. a binary file uploaded as CSV)."""
+
+
+class WeightsUnavailable(CnnappsError, RuntimeError):
+    """Weights are neither bundled, cached nor downloadable; the message says how to fix it."""

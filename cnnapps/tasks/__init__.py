@@ -1,0 +1,1 @@
+"""One module per application: pure functions with keyword-only options and typed results."""

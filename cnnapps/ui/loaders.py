@@ -1,0 +1,61 @@
+"""Models load once per process and device (``st.cache_resource``), with a progress bar.
+
+The download (if any) happens *outside* the cached function, so its progress bar is a real
+element of this run instead of one Streamlit would replay from the cache on every hit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+import torch
+
+from cnnapps.device import resolve_device
+from cnnapps.registry import get_spec
+from cnnapps.weights import hub_reachable, load_model, resolve_weights
+
+__all__ = ["app_device", "cached_model", "hub_online"]
+
+
+@st.cache_resource(show_spinner=False)
+def app_device() -> torch.device:
+    """The device for this server process (CNNAPPS_DEVICE, else cuda > mps > cpu)."""
+    return resolve_device()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def hub_online() -> bool:
+    """Whether the weights host answers; rechecked at most every 5 minutes."""
+    return hub_reachable(timeout=2.0)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _cached(name: str, device: str) -> Any:
+    return load_model(get_spec(name), device=torch.device(device))
+
+
+def cached_model(name: str) -> Any:
+    """The model ``name`` on the app's device, downloading its weights first if needed.
+
+    Raises:
+        WeightsUnavailable: offline and not bundled/cached (the caller shows the message).
+    """
+    spec = get_spec(name)
+    if not spec.weights.bundled:
+        bar = st.progress(0.0, text=f"Looking for {spec.display_name} weights…")
+
+        def report(done: int, total: int | None) -> None:
+            mb = done / 1e6
+            if total:
+                bar.progress(min(done / total, 1.0), text=f"Downloading {spec.display_name}: "
+                             f"{mb:.0f} / {total / 1e6:.0f} MB")
+            else:
+                bar.progress(0.0, text=f"Downloading {spec.display_name}: {mb:.0f} MB")
+
+        try:
+            resolve_weights(spec, progress=report)
+        finally:
+            bar.empty()
+    with st.spinner(f"Loading {spec.display_name}…"):
+        return _cached(name, str(app_device()))

@@ -1,0 +1,6 @@
+"""Every model the app offers, registered once: importing this package fills the registry.
+
+One module per task family; each calls :func:`cnnapps.registry.register` at import.
+"""
+
+from cnnapps.zoo import imagenet, sentiment  # noqa: F401  (imported for their registrations)

@@ -1,0 +1,1 @@
+"""Sentiment models (registered by the text-CNN work; placeholder until it lands)."""

@@ -1,0 +1,25 @@
+"""Home: what cnnapps is and which applications it offers."""
+
+import streamlit as st
+
+st.title("cnnapps: convolutional networks you can watch")
+st.markdown(
+    "Upload a photo or a sentence and see a real CNN decide, and *why*: class-activation heat "
+    "maps for images, word and n-gram highlights for text. Every application works offline with "
+    "a bundled model, and uses a GPU when the machine has one."
+)
+
+APPS = [
+    ("pages/classify.py", ":material/image_search:", "Classify an image",
+     "ImageNet's 1000 classes with MobileNetV2 (bundled) or AlexNet, VGG-16, ResNet, "
+     "MobileNetV3, EfficientNet, ConvNeXt; top-k chart, Grad-CAM heat map, batch CSV."),
+    ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
+     "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
+     "shows which words and n-grams drove the decision."),
+]
+
+columns = st.columns(len(APPS))
+for column, (path, icon, title, blurb) in zip(columns, APPS, strict=True):
+    with column.container(border=True):
+        st.page_link(path, label=title, icon=icon)
+        st.caption(blurb)

@@ -1,0 +1,21 @@
+"""cnnapps entry point: page setup, navigation and the shared sidebar (no torch code here)."""
+
+import streamlit as st
+
+from cnnapps.ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="cnnapps: CNNs you can watch", page_icon=":material/neurology:",
+                   layout="wide")
+
+PAGES = {
+    "Overview": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Applications": [
+        st.Page("pages/classify.py", title="Classify an image", icon=":material/image_search:"),
+        st.Page("pages/sentiment.py", title="Sentiment of text",
+                icon=":material/sentiment_satisfied:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+render_sidebar()
+page.run()
