@@ -26,13 +26,15 @@ __all__ = ["MAX_PIXELS", "SUPPORTED_FORMATS", "load_image"]
 MAX_PIXELS = 40_000_000
 
 # Only these decoders are tried: fewer parsers exposed to uploads, and none that shells out (EPS runs
-# Ghostscript). MPO is how Pillow opens many camera JPEGs that carry a second (preview) picture.
-SUPPORTED_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF", "GIF")
+# Ghostscript). "JPEG" also covers the MPO camera JPEGs (same decoder).
+SUPPORTED_FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF", "GIF")
 
 _NOT_AN_IMAGE = "This file is not an image we can read (supported: JPEG, PNG, BMP, WebP, TIFF, GIF)."
-_DAMAGED = "The image file is damaged or incomplete (perhaps cut off during upload), so it cannot be decoded."
+_DAMAGED = (
+    "The image file is damaged or incomplete (perhaps cut off during upload), so it cannot be decoded."
+)
 # What Pillow's parsers raise on malformed input (it has no single exception type for that).
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 _ALPHA_MODES = frozenset({"LA", "La", "PA", "RGBA", "RGBa"})
 _UINT16_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 
@@ -84,8 +86,8 @@ def load_image(source: bytes | str | os.PathLike[str], *, max_pixels: int = MAX_
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
             pil_limit = Image.MAX_IMAGE_PIXELS or 0
             raise InvalidImage(
-                f"The image has more than {pil_limit / 1e6:.3g} megapixels; the limit is "
-                f"{max_pixels / 1e6:.3g}. Please upload a smaller image."
+                f"The image has more than {_megapixels(pil_limit)} megapixels; the limit is "
+                f"{_megapixels(max_pixels)}. Please upload a smaller image."
             ) from err
         except _DECODE_ERRORS as err:
             raise InvalidImage(_DAMAGED) from err
@@ -111,9 +113,14 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
         raise InvalidImage(
-            f"The image is {width}×{height} = {width * height / 1e6:.3g} megapixels; the limit is "
-            f"{max_pixels / 1e6:.3g}. Please upload a smaller image."
+            f"The image is {width}×{height} = {_megapixels(width * height)} megapixels; the limit is "
+            f"{_megapixels(max_pixels)}. Please upload a smaller image."
         )
+
+
+def _megapixels(pixels: int) -> str:
+    # "48.0", "40", "0.009999": one decimal for photo sizes, exact for round or tiny limits.
+    return f"{pixels / 1e6:.1f}" if pixels >= 100_000 and pixels % 1_000_000 else f"{pixels / 1e6:g}"
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:

@@ -40,7 +40,12 @@ SAMPLES: tuple[Sample, ...] = (
         "A cup of espresso on a wooden table",
         "Rachel Michetti (Pikolo Espresso Bar), via scikit-image (CC0)",
     ),
-    Sample("chelsea", "chelsea.jpg", "Chelsea the cat, close up", "Stefan van der Walt, via scikit-image (CC0)"),
+    Sample(
+        "chelsea",
+        "chelsea.jpg",
+        "Chelsea the cat, close up",
+        "Stefan van der Walt, via scikit-image (CC0)",
+    ),
 )
 
 _BY_NAME = {sample.name: sample for sample in SAMPLES}

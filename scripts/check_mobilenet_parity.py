@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+# Run as `python scripts/...` (or plain `pytest`): put the repository root first so `cnnapps` imports.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cnnapps.models.mobilenet_v2_tflite import mobilenet_v2_tflite
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from cnnapps.models.mobilenet_v2_tflite import mobilenet_v2_tflite  # noqa: E402
-
 DEFAULT_WEIGHTS = REPO_ROOT / "cnnapps" / "weights" / "mobilenet_v2_1.0_224_quant.pt"
 LABELS = REPO_ROOT / "cnnapps" / "weights" / "imagenet_labels_1001.txt"
 REFERENCE = Path("weights") / "mobilenet_v2_1.0_224_quant" / "reference.json"
@@ -106,7 +106,8 @@ def check(shared: Path, weights: Path) -> tuple[list[Row], list[str]]:
                 max_top5_diff=max(abs(float(probs[e["index"]]) - float(e["prob"])) for e in ref_top5),
                 max_float_port_diff=(
                     max(abs(float(probs[e["index"]]) - float(e["prob"])) for e in float_port[key])
-                    if key in float_port else None
+                    if key in float_port
+                    else None
                 ),
                 input_sha_ok=None if recorded is None else recorded == digest,
             )
@@ -120,8 +121,12 @@ def _short(label: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=REPO_ROOT.parent / "shared",
-                        help="the shared data folder (default: ../shared next to the repository)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO_ROOT.parent / "shared",
+        help="the shared data folder (default: ../shared next to the repository)",
+    )
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--tol", type=float, default=0.05, help="largest allowed top-5 probability diff")
     args = parser.parse_args(argv)
@@ -131,15 +136,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no reference outputs at {args.shared / REFERENCE}", file=sys.stderr)
         return 2
     rows, notes = check(args.shared, args.weights)
-    header = f"{'image':<24} {'reference top-1':<20} {'prob':>6}  {'ours top-1':<20} {'prob':>6}  same  " \
-             f"top5 diff  vs float port  input sha"
+    header = (
+        f"{'image':<24} {'reference top-1':<20} {'prob':>6}  {'ours top-1':<20} {'prob':>6}  same  "
+        f"top5 diff  vs float port  input sha"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         fp = "n/a" if r.max_float_port_diff is None else f"{r.max_float_port_diff:.1e}"
         sha = "n/a" if r.input_sha_ok is None else ("ok" if r.input_sha_ok else "DIFFERS")
-        print(f"{r.image:<24} {_short(r.ref_top1)[:20]:<20} {r.ref_prob:6.3f}  {_short(r.our_top1)[:20]:<20} "
-              f"{r.our_prob:6.3f}  {'yes' if r.same_top1 else 'NO':<4}  {r.max_top5_diff:9.3f}  {fp:>13}  {sha}")
+        ref = f"{_short(r.ref_top1)[:20]:<20} {r.ref_prob:6.3f}"
+        ours = f"{_short(r.our_top1)[:20]:<20} {r.our_prob:6.3f}"
+        same = "yes" if r.same_top1 else "NO"
+        print(f"{r.image:<24} {ref}  {ours}  {same:<4}  {r.max_top5_diff:9.3f}  {fp:>13}  {sha}")
     for note in notes:
         print(note)
     if not rows:
@@ -153,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     bad_sha = [r.image for r in rows if r.input_sha_ok is False]
     if bad_sha:
         # Not a model error, but then the comparison is not like for like (different Pillow resize?).
-        print(f"warning: input bytes differ from the reference for {', '.join(bad_sha)}", file=sys.stderr)
+        print(
+            f"warning: input bytes differ from the reference for {', '.join(bad_sha)}", file=sys.stderr
+        )
     return 0 if n_same == len(rows) and worst <= args.tol else 1
 
 

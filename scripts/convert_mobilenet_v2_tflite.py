@@ -26,11 +26,10 @@ import tflite
 import torch
 from torch import nn
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# Run as `python scripts/...` (or plain `pytest`): put the repository root first so `cnnapps` imports.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cnnapps.models.mobilenet_v2_tflite import (  # noqa: E402
+from cnnapps.models.mobilenet_v2_tflite import (
     ConvReLU6,
     MobileNetV2TFLite,
     mobilenet_v2_tflite,
@@ -125,7 +124,9 @@ def read_weight_ops(path: Path) -> tuple[list[WeightOp], list[str]]:
             raise ConversionError(f"op {i}: dilation is not supported")
         activation = _ACTIVATION_NAME.get(options.FusedActivationFunction())
         if activation is None:
-            raise ConversionError(f"op {i}: unsupported fused activation {options.FusedActivationFunction()}")
+            raise ConversionError(
+                f"op {i}: unsupported fused activation {options.FusedActivationFunction()}"
+            )
         inputs = op.InputsAsNumpy()
         ops.append(
             WeightOp(
@@ -183,15 +184,18 @@ def convert(tflite_path: Path) -> dict[str, torch.Tensor]:
     if op_names.count("ADD") != n_residual:
         raise ConversionError(f"{op_names.count('ADD')} ADD ops, module has {n_residual} residual adds")
 
+    expected_shapes = {key: value.shape for key, value in model.state_dict().items()}
     state: dict[str, torch.Tensor] = {}
     for op, (name, module) in zip(ops, targets, strict=True):
         _check_op_matches(op, name, module, modules[name.rpartition(".")[0]])
         weight = torch.from_numpy(np.ascontiguousarray(_torch_layout(op, module)))
         bias = torch.from_numpy(op.bias)
         for key, value in ((f"{name}.weight", weight), (f"{name}.bias", bias)):
-            expected = model.state_dict()[key].shape
+            expected = expected_shapes[key]
             if value.shape != expected:
-                raise ConversionError(f"op {op.index} ({op.name}): {key} {tuple(value.shape)} != {expected}")
+                raise ConversionError(
+                    f"op {op.index} ({op.name}): {key} {tuple(value.shape)} != {expected}"
+                )
             state[key] = value.to(torch.float32).contiguous()
     # strict=True: every module parameter received exactly one tensor.
     model.load_state_dict(state, strict=True)
@@ -206,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tflite", type=Path, required=True, help="mobilenet_v2_1.0_224_quant.tflite")
     parser.add_argument("--out", type=Path, required=True, help="output .pt (float32 state_dict)")
-    parser.add_argument("--labels", type=Path, default=None,
-                        help=f"label file (default: {LABELS_NAME} next to the .tflite)")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        help=f"label file (default: {LABELS_NAME} next to the .tflite)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
 
@@ -217,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.save(state, args.out)
     elapsed = time.perf_counter() - start
     n_params = sum(t.numel() for t in state.values())
-    print(f"wrote {args.out}: {len(state)} tensors, {n_params:,} parameters, converted in {elapsed:.2f} s")
+    print(
+        f"wrote {args.out}: {len(state)} tensors, {n_params:,} parameters, converted in {elapsed:.2f} s"
+    )
     print(f"  sha256 {sha256_file(args.out)}  size {args.out.stat().st_size:,} B")
 
     labels_src = args.labels or args.tflite.parent / LABELS_NAME

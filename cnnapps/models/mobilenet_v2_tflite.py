@@ -21,6 +21,7 @@ __all__ = [
     "MobileNetV2TFLite",
     "SamePadConv2d",
     "mobilenet_v2_tflite",
+    "tf_same_padding",
 ]
 
 NUM_CLASSES = 1001  # index 0 is "background"; TFLite class i = torchvision ImageNet class i - 1
@@ -79,8 +80,9 @@ class SamePadConv2d(nn.Conv2d):
 class ConvReLU6(nn.Sequential):
     """A SAME-padded conv (BN folded into it) followed by ReLU6: TFLite's CONV_2D with fused RELU6."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1,
-                 groups: int = 1) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1, groups: int = 1
+    ) -> None:
         super().__init__(
             SamePadConv2d(in_channels, out_channels, kernel_size, stride=stride, groups=groups),
             nn.ReLU6(),  # not in place: Grad-CAM's backward hooks need the un-modified output

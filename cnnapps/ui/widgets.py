@@ -29,17 +29,19 @@ class InputFile:
 
 def model_picker(task: Task, *, key: str) -> ModelSpec:
     """A select box over the registry's models for ``task``; bundled (offline) models first."""
-    specs = list_models(task)
-    spec = st.selectbox(
+    specs = {s.name: s for s in list_models(task)}
+    # Options are the registry names (plain strings): Streamlit deep-copies widget values.
+    name = st.selectbox(
         "Model",
-        specs,
-        format_func=lambda s: s.display_name if s.weights.bundled else f"{s.display_name} (download)",
+        list(specs),
+        format_func=lambda n: specs[n].display_name
+        if specs[n].weights.bundled
+        else f"{specs[n].display_name} (download)",
         key=key,
         help="Bundled models work offline; the others are downloaded once from the PyTorch hub "
         "and cached.",
     )
-    assert spec is not None  # a select box over a non-empty list always has a value
-    return spec
+    return specs[name or next(iter(specs))]
 
 
 def image_input(*, key: str, multiple: bool = True) -> list[InputFile]:

@@ -44,8 +44,9 @@ register(
         load=partial(_load_state_dict, mobilenet_v2_tflite),
         weights=WeightsSource(
             filename="mobilenet_v2_1.0_224_quant.pt",
-            sha256=None,
+            sha256="91488ec95490f28a38de5c85e9fc44581a2fd15cae9f0224aa28cb837c3f02db",
             bundled=True,
+            size_bytes=13_991_227,
         ),
         # The reference squashes the whole photo to 224x224 (no crop) and feeds (q - 128) / 128.
         preprocessing=Preprocessing(

@@ -1,0 +1,136 @@
+"""Weights resolution order, hash checks, download progress and the offline message."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+
+from cnnapps import weights as W
+from cnnapps.errors import WeightsUnavailable
+from cnnapps.registry import ModelSpec, WeightsSource
+
+
+def _tiny_state() -> bytes:
+    buf = io.BytesIO()
+    torch.save(torch.nn.Linear(2, 3).state_dict(), buf)
+    return buf.getvalue()
+
+
+PAYLOAD = _tiny_state()
+DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+def _spec(*, bundled: bool, url: str | None = None, sha256: str | None = DIGEST,
+          filename: str = "tiny.pt") -> ModelSpec:
+    def load(path: Path) -> torch.nn.Module:
+        model = torch.nn.Linear(2, 3)
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model
+
+    return ModelSpec(task="classification", name="tiny", display_name="Tiny", labels=("a", "b", "c"),
+                     build=lambda: torch.nn.Linear(2, 3), load=load,
+                     weights=WeightsSource(filename=filename, sha256=sha256, url=url,
+                                           bundled=bundled, size_bytes=len(PAYLOAD)))
+
+
+@pytest.fixture
+def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    bundled, hub, home = tmp_path / "bundled", tmp_path / "hub", tmp_path / "torch_home"
+    bundled.mkdir()
+    monkeypatch.setattr(W, "BUNDLED_DIR", bundled)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    monkeypatch.setenv("TORCH_HOME", str(home))
+    return {"bundled": bundled, "hub": hub / "checkpoints", "home": home / "checkpoints"}
+
+
+class FakeResponse(io.BytesIO):
+    headers = {"Content-Length": str(len(PAYLOAD))}
+
+    def __enter__(self) -> FakeResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def test_cache_dirs_cover_torch_hub_and_facenet(dirs: dict[str, Path]) -> None:
+    assert W.cache_dirs() == [dirs["hub"], dirs["home"]]
+
+
+def test_bundled_file_wins(dirs: dict[str, Path]) -> None:
+    (dirs["bundled"] / "tiny.pt").write_bytes(PAYLOAD)
+    assert W.resolve_weights(_spec(bundled=True)) == dirs["bundled"] / "tiny.pt"
+
+
+def test_corrupt_bundled_file_is_refused(dirs: dict[str, Path]) -> None:
+    (dirs["bundled"] / "tiny.pt").write_bytes(b"git-lfs pointer")
+    with pytest.raises(WeightsUnavailable, match="does not match its sha256"):
+        W.resolve_weights(_spec(bundled=True))
+
+
+@pytest.mark.parametrize("cache", ["hub", "home"])
+def test_cache_found_in_both_locations(dirs: dict[str, Path], cache: str) -> None:
+    dirs[cache].mkdir(parents=True)
+    (dirs[cache] / "tiny.pt").write_bytes(PAYLOAD)
+    assert W.resolve_weights(_spec(bundled=False, url="https://x/tiny.pt")) == dirs[cache] / "tiny.pt"
+
+
+def test_download_reports_progress_and_caches(dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(W.OFFLINE_ENV, "0")
+    monkeypatch.setattr(W.urllib.request, "urlopen", lambda req, timeout: FakeResponse(PAYLOAD))
+    seen: list[tuple[int, int | None]] = []
+    path = W.resolve_weights(_spec(bundled=False, url="https://x/tiny.pt"),
+                             progress=lambda d, t: seen.append((d, t)))
+    assert path == dirs["hub"] / "tiny.pt" and path.read_bytes() == PAYLOAD
+    assert seen[0] == (0, len(PAYLOAD)) and seen[-1] == (len(PAYLOAD), len(PAYLOAD))
+    model = W.load_model(_spec(bundled=False, url="https://x/tiny.pt"))
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+
+
+def test_download_with_wrong_hash_is_deleted(dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(W.OFFLINE_ENV, "0")
+    monkeypatch.setattr(W.urllib.request, "urlopen", lambda req, timeout: FakeResponse(b"evil"))
+    with pytest.raises(WeightsUnavailable, match="corrupt"):
+        W.resolve_weights(_spec(bundled=False, url="https://x/tiny.pt"))
+    assert not any(dirs["hub"].iterdir())  # no partial or bad file left behind
+
+
+def test_hash_prefix_in_torchvision_style_name(dirs: dict[str, Path]) -> None:
+    dirs["hub"].mkdir(parents=True)
+    good = f"tiny-{DIGEST[:8]}.pt"
+    (dirs["hub"] / good).write_bytes(PAYLOAD)
+    spec = _spec(bundled=False, url=f"https://x/{good}", sha256=None, filename=good)
+    assert W.resolve_weights(spec) == dirs["hub"] / good
+    bad = "tiny-00000000.pt"
+    (dirs["hub"] / bad).write_bytes(PAYLOAD)
+    with pytest.raises(WeightsUnavailable):  # cached file fails its hash; offline -> unavailable
+        W.resolve_weights(_spec(bundled=False, url=f"https://x/{bad}", sha256=None, filename=bad))
+
+
+def test_offline_message_is_actionable(dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(W.OFFLINE_ENV, "0")
+
+    def fail(req: object, timeout: float) -> None:
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(W.urllib.request, "urlopen", fail)
+    with pytest.raises(WeightsUnavailable) as info:
+        W.resolve_weights(_spec(bundled=False, url="https://x/tiny.pt"))
+    message = str(info.value)
+    assert "https://x/tiny.pt" in message  # what to download
+    assert str(dirs["hub"] / "tiny.pt") in message  # where to put it
+    assert "MobileNetV2" in message  # which model works offline instead
+    assert "Name or service not known" in message
+
+
+def test_offline_switch_never_calls_network(dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(W.OFFLINE_ENV, "1")
+    monkeypatch.setattr(W.urllib.request, "urlopen", lambda *a, **k: pytest.fail("network used"))
+    with pytest.raises(WeightsUnavailable, match="disabled"):
+        W.resolve_weights(_spec(bundled=False, url="https://x/tiny.pt"))
+    assert W.hub_reachable() is False
