@@ -1,0 +1,112 @@
+"""AppTest: the entry script and every page run; the classify page works end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cnnapps.samples import sample_bytes
+
+pytestmark = pytest.mark.apptest
+
+REPO = Path(__file__).resolve().parents[1]
+ENTRY = str(REPO / "streamlit_app.py")
+PAGES = sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("*.py"))
+TIMEOUT = 180  # model loading on 2 CPU cores; AppTest's 3 s default is far too short
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_entry_script_renders_home_and_sidebar() -> None:
+    at = _app()
+    assert "cnnapps" in at.title[0].value
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "Device:" in sidebar and "CPU" in sidebar
+    assert "offline" in sidebar  # CNNAPPS_OFFLINE=1 in the tests
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(page: str) -> None:
+    at = _app()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title, f"{page} shows no title"
+
+
+def _classify_page() -> AppTest:
+    at = _app()
+    at.switch_page("pages/classify.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_sample_photo_shows_top1() -> None:
+    at = _classify_page()  # the default source is the bundled sample gallery (a cat)
+    assert at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}
+    at.selectbox(key="classify_sample").set_value("A cup of espresso on a wooden table").run()
+    assert at.subheader[0].value == "espresso"
+
+
+def _upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
+    at.segmented_control(key="classify_source").set_value("upload").run()
+    at.file_uploader(key="classify_upload").set_value(files).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_real_photo_shows_top1() -> None:
+    at = _upload(_classify_page(), [("parrot.jpg", sample_bytes("parrot"), "image/jpeg")])
+    assert at.subheader[0].value == "macaw"
+    assert "forward pass" in " ".join(m.value for m in at.markdown)
+
+
+def test_corrupt_upload_shows_error_panel_and_page_keeps_working() -> None:
+    at = _upload(_classify_page(), [("broken.jpg", b"\xff\xd8\xff\xe0 a cut-off jpeg", "image/jpeg")])
+    assert "broken.jpg" in _errors(at) and "damaged or incomplete" in _errors(at)
+    at.segmented_control(key="classify_source").set_value("sample").run()
+    assert not at.exception and at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}
+
+
+def test_empty_upload_shows_error_panel() -> None:
+    at = _upload(_classify_page(), [("empty.png", b"", "image/png")])
+    assert "empty" in _errors(at)
+
+
+def test_many_files_give_a_table_and_csv() -> None:
+    files = [("coffee.jpg", sample_bytes("coffee"), "image/jpeg"),
+             ("parrot.jpg", sample_bytes("parrot"), "image/jpeg"),
+             ("junk.png", b"junk", "image/png")]
+    at = _upload(_classify_page(), files)
+    table = at.dataframe[0].value
+    assert list(table["file"]) == ["coffee.jpg", "parrot.jpg", "junk.png"]
+    assert list(table["top-1"][:2]) == ["espresso", "macaw"]
+    assert "not an image" in table["error"][2]
+    assert at.get("download_button"), "the CSV download button is missing"
+
+
+def test_download_model_offline_shows_message_not_exception() -> None:
+    at = _classify_page()
+    at.selectbox(key="classify_model").set_value("resnet50").run()
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "ResNet-50" in warning and "resnet50-11ad3fa6.pth" in warning
+    assert "MobileNetV2" in warning  # points at the model that works offline
+    at.selectbox(key="classify_model").set_value("mobilenet_v2_tflite").run()
+    assert at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}

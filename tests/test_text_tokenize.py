@@ -1,0 +1,56 @@
+"""Kim (2014)'s clean_str, with our two documented deviations (cnnapps/text/tokenize.py)."""
+
+import pytest
+
+from cnnapps.text.tokenize import clean_str, clean_str_kim, fold_accents, tokenize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The paper's preprocessing: clitics split off, punctuation separated, lowercased.
+        ("It isn't bad!", ["it", "is", "n't", "bad", "!"]),
+        ("We've seen they'd go, you'll see.", ["we", "'ve", "seen", "they", "'d", "go", ",", "you", "'ll", "see"]),
+        ("The film's plot? You're kidding", ["the", "film", "'s", "plot", "?", "you", "'re", "kidding"]),
+        # Characters outside [A-Za-z0-9(),!?'`] become spaces (periods, dashes, quotes, colons).
+        ('a "well-made" movie: 10/10.', ["a", "well", "made", "movie", "10", "10"]),
+        ("  many   spaces\tand\ttabs ", ["many", "spaces", "and", "tabs"]),
+        ("", []),
+    ],
+)
+def test_kim_preprocessing(text, expected):
+    assert tokenize(text) == expected
+
+
+def test_backslash_quirk_is_fixed_and_documented():
+    # A verbatim Python 3 port keeps the backslash of the replacement template " \( ".
+    assert clean_str_kim("a(b)") == "a \\( b \\)"
+    assert clean_str_kim("why?") == "why \\?"
+    # We emit the bare characters, which GloVe and any vocabulary actually contain.
+    assert clean_str("a(b)") == "a ( b )"
+    assert tokenize("why?") == ["why", "?"]
+    assert "\\" not in clean_str("(x) y? z!")
+
+
+def test_matches_kim_where_the_quirk_does_not_apply():
+    for text in ["It isn't bad!", "We've got 2 dogs, honestly", "simple plain text"]:
+        assert clean_str(text) == clean_str_kim(text)
+
+
+def test_accents_are_folded_not_split():
+    assert clean_str_kim("boilerplate clichés") == "boilerplate clich s"  # Kim's behaviour
+    assert tokenize("boilerplate clichés") == ["boilerplate", "cliches"]
+    assert tokenize("boilerplate clichés", accents=False) == ["boilerplate", "clich", "s"]
+    assert fold_accents("naïve café") == "naive cafe"
+
+
+@pytest.mark.parametrize("text", ["😀😀", "привет мир", "中文句子", "\u200b\u200b", "🎬 great 🎉"])
+def test_emoji_and_non_latin_do_not_crash(text):
+    tokens = tokenize(text)
+    assert all(tok.isascii() for tok in tokens)
+    if "great" in text:
+        assert tokens == ["great"]
+
+
+def test_case_kept_on_request():
+    assert tokenize("Hello World", lower=False) == ["Hello", "World"]
