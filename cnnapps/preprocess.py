@@ -14,7 +14,7 @@ from torchvision.transforms.v2 import functional as F
 
 from cnnapps.registry import Preprocessing
 
-__all__ = ["model_view", "to_input"]
+__all__ = ["heatmap_canvas", "model_view", "to_input"]
 
 _INTERPOLATION = {"bilinear": InterpolationMode.BILINEAR, "bicubic": InterpolationMode.BICUBIC}
 
@@ -29,6 +29,20 @@ def model_view(image: Image.Image, pre: Preprocessing) -> Image.Image:
     if pre.crop is not None:
         view = F.center_crop(view, list(pre.crop))
     return view
+
+
+def heatmap_canvas(image: Image.Image, pre: Preprocessing, *, max_side: int = 512) -> Image.Image:
+    """The picture to draw a Grad-CAM map on, so that heat and pixels line up.
+
+    With a centre crop the model saw only part of the photo: draw on that view. Without a crop
+    (the whole photo squashed to the input size) stretching the map back over the photo is the
+    exact inverse, and the user sees their photo undistorted.
+    """
+    if pre.crop is not None:
+        return model_view(image, pre)
+    canvas = image.copy()
+    canvas.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return canvas
 
 
 def to_input(image: Image.Image, pre: Preprocessing) -> torch.Tensor:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnapps.errors import CnnappsError
 from cnnapps.images import load_image
-from cnnapps.preprocess import model_view
+from cnnapps.preprocess import heatmap_canvas
 from cnnapps.tasks.classify import classify, classify_files
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.loaders import cached_model
@@ -58,10 +58,10 @@ if len(files) == 1:
             f"{spec.preprocessing.input_size[0]} px"
         )
         photo, chart = st.columns(2)
-        view = model_view(image, spec.preprocessing)
         if result.heatmap is not None:
-            photo.image(overlay_heatmap(view, result.heatmap, alpha=alpha),
-                        caption="Grad-CAM for the top class, on what the model saw",
+            canvas = heatmap_canvas(image, spec.preprocessing)
+            photo.image(overlay_heatmap(canvas, result.heatmap, alpha=alpha),
+                        caption=f"Grad-CAM: where the evidence for “{best.label}” lies",
                         width="stretch")
         else:
             photo.image(image, caption=files[0].name, width="stretch")

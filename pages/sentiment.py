@@ -1,4 +1,126 @@
+"""Sentiment of text: Kim (2014)'s sentence CNN on one sentence (explained) or on many."""
+
+import pandas as pd
 import streamlit as st
 
+from cnnapps.errors import CnnappsError
+from cnnapps.tasks.sentiment import MAX_CHARS, explain, predict_batch
+from cnnapps.text.highlight import highlight_html
+from cnnapps.text.io import guess_text_column, read_lines, read_table
+from cnnapps.ui.errors import show_error
+from cnnapps.ui.loaders import cached_model
+from cnnapps.ui.widgets import model_picker
+
+MAX_ROWS = 10_000  # sentences per batch run; more are cut with a notice
+
 st.title("Sentiment of text")
-st.info("Placeholder until the text-CNN page lands.")
+st.caption("Is a sentence positive or negative, and which words and phrases decided it? "
+           "A convolutional network over word vectors (Kim 2014), trained on movie reviews.")
+
+left, right = st.columns([2, 3])
+with left:
+    spec = model_picker("sentiment", key="sentiment_model")
+    mode = st.radio("Input", ["One sentence", "Many sentences"], horizontal=True, key="sentiment_mode")
+    with st.expander("About this model"):
+        st.markdown(f"**{spec.display_name}**: {spec.description}")
+        st.markdown(f"Licence: {spec.licence}  \nPapers: {spec.citation}")
+        for metric, value in spec.metrics.items():
+            st.markdown(f"{metric}: **{value:.1f}**")
+
+try:
+    model = cached_model(spec.name)
+except CnnappsError as err:
+    with right:
+        show_error(err)
+    st.stop()
+
+limits = f"at most {model.max_length} words and {MAX_CHARS:,} characters are read"
+
+if mode == "One sentence":
+    with left:
+        text = st.text_area("Sentence", "a gorgeous, witty, seductive movie.", key="sentiment_text",
+                            help=f"English, one sentence or a short review; {limits}.")
+        top_k = st.slider("Phrases to show per class", 1, 10, 5, key="sentiment_topk")
+    with right:
+        if not text.strip():
+            st.info("Type or paste a sentence on the left to see its sentiment.", icon=":material/edit:")
+            st.stop()
+        try:
+            exp = explain(model, text, labels=spec.labels, top_k=top_k)
+        except CnnappsError as err:
+            show_error(err)
+            st.stop()
+        res = exp.result
+        if res.no_words:
+            st.warning("The model found no words it can read: it reads English words, digits and "
+                       "basic punctuation; emoji and non-Latin scripts are dropped.", icon=":material/translate:")
+            st.stop()
+        if res.all_unknown:
+            st.warning(f"None of these words is in the model's vocabulary ({', '.join(res.unknown[:10])}), "
+                       "so the answer below is a guess that means nothing.", icon=":material/help:")
+        if res.truncated:
+            st.info(f"Long text: only the first {len(res.tokens)} of its {res.n_tokens} words were read "
+                    f"({limits}).", icon=":material/content_cut:")
+        st.subheader(f"{res.label} · {100 * res.probability:.1f} %", anchor=False)
+        st.progress(res.probabilities[1], text=f"{spec.labels[0]} ← → {spec.labels[1]}")
+        st.markdown("**Which words drove the decision** (each word's share of the winning filters)")
+        st.html(highlight_html([t.token for t in exp.tokens], [t.weight for t in exp.tokens],
+                               labels=spec.labels, known=[t.known for t in exp.tokens]))
+        if res.unknown and not res.all_unknown:
+            st.caption(f"Unknown words (read as <unk>): {', '.join(dict.fromkeys(res.unknown))}")
+        cols = st.columns(2)
+        for col, label, grams in zip(cols, spec.labels, exp.top_ngrams, strict=True):
+            col.markdown(f"**Top phrases toward {label}**")
+            if grams:
+                col.dataframe(pd.DataFrame({"phrase": [g.text for g in grams],
+                                            "weight": [round(abs(g.weight), 3) for g in grams]}),
+                              hide_index=True, width="stretch")
+            else:
+                col.caption("none")
+else:
+    with left:
+        source = st.radio("Sentences from", ["Paste lines", "Upload CSV/TXT"], horizontal=True,
+                          key="sentiment_source")
+        texts: list[str] = []
+        if source == "Paste lines":
+            block = st.text_area("One sentence per line", key="sentiment_lines", height=200)
+            texts = read_lines(block)
+        else:
+            upload = st.file_uploader("CSV or TXT file", type=["csv", "txt"], key="sentiment_upload")
+            if upload is not None:
+                try:
+                    frame = read_table(upload.getvalue(), name=upload.name)
+                except CnnappsError as err:
+                    show_error(err)
+                    st.stop()
+                columns = [str(c) for c in frame.columns]
+                column = st.selectbox("Column with the sentences", columns,
+                                      index=columns.index(guess_text_column(frame)), key="sentiment_column")
+                texts = [t.strip() for t in frame[column].astype(str) if t.strip()]
+    with right:
+        if not texts:
+            st.info("Paste sentences (one per line) or upload a CSV/TXT file.", icon=":material/list:")
+            st.stop()
+        if len(texts) > MAX_ROWS:
+            st.info(f"{len(texts):,} sentences: only the first {MAX_ROWS:,} are classified.",
+                    icon=":material/content_cut:")
+            texts = texts[:MAX_ROWS]
+        bar = st.progress(0.0, text="Classifying…")
+        try:
+            results = predict_batch(model, texts, labels=spec.labels,
+                                    progress=lambda d, t: bar.progress(d / t, text=f"{d:,} / {t:,} sentences"))
+        except CnnappsError as err:
+            show_error(err)
+            st.stop()
+        bar.empty()
+        table = pd.DataFrame([r.as_row() for r in results])
+        counts = table["label"].value_counts()
+        st.subheader(f"{len(table):,} sentences", anchor=False)
+        st.markdown(" · ".join(f"**{label}**: {counts.get(label, 0):,}" for label in spec.labels))
+        flagged = int((table["note"] != "").sum())
+        if flagged:
+            st.warning(f"{flagged} sentence(s) had no readable or known words or were truncated "
+                       f"({limits}): see the note column.", icon=":material/help:")
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button("Download CSV", table.to_csv(index=False).encode(), "sentiment.csv",
+                           mime="text/csv", icon=":material/download:")

@@ -79,3 +79,13 @@ def test_batch_keeps_going_past_a_bad_file(model: torch.nn.Module) -> None:
     assert rows[0].top1 == "espresso" and not rows[0].error
     assert rows[1].top1 == "" and "not an image" in rows[1].error and math.isnan(rows[1].probability)
     assert "empty" in rows[2].error
+
+
+def test_heatmap_canvas_undoes_squash_and_keeps_crop() -> None:
+    from cnnapps.preprocess import heatmap_canvas
+
+    photo = load_image(sample_bytes("parrot"))  # portrait, 282x512
+    squash = heatmap_canvas(photo, SPEC.preprocessing)
+    assert squash.size == photo.size  # the whole photo, undistorted, for a squash model
+    cropped = heatmap_canvas(photo, get_spec("resnet18").preprocessing)
+    assert cropped.size == (224, 224)  # exactly the centre crop the model saw

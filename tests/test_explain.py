@@ -21,7 +21,7 @@ def test_heatmap_shape_and_range(spec: ModelSpec) -> None:
     heat = grad_cam(model, x, target_layer=spec.target_layer, class_index=1)
     assert heat.shape == (height, width)
     assert heat.dtype.name == "float32"
-    assert 0.0 <= float(heat.min()) and float(heat.max()) <= 1.0 + 1e-6
+    assert float(heat.min()) >= 0.0 and float(heat.max()) <= 1.0 + 1e-6
 
 
 def test_repeated_calls_leave_no_hooks_grads_or_input_changes() -> None:

@@ -9,7 +9,14 @@ from cnnapps.text.data import Batches, LabelledText, kfold_indices
 from cnnapps.text.train import train_text_cnn
 from cnnapps.text.vocab import Vocab
 from cnnapps.training import (
-    Callback, EarlyStopping, FitConfig, FitProgress, FitState, ProgressCallback, evaluate, fit,
+    Callback,
+    EarlyStopping,
+    FitConfig,
+    FitProgress,
+    FitState,
+    ProgressCallback,
+    evaluate,
+    fit,
     load_checkpoint,
 )
 

@@ -56,6 +56,20 @@ class SentimentResult:
         """Every token is unknown to the model: the answer carries no information."""
         return bool(self.tokens) and len(self.unknown) == len(self.tokens)
 
+    @property
+    def note(self) -> str:
+        """Why this answer may mean little ("" when nothing to say); for tables."""
+        if self.no_words:
+            return "no readable words"
+        if self.all_unknown:
+            return "only unknown words"
+        return "truncated" if self.truncated else ""
+
+    def as_row(self) -> dict[str, str | float]:
+        """One row of the batch table / CSV download."""
+        return {"sentence": self.text, "label": self.label,
+                "probability (%)": round(100.0 * self.probability, 2), "note": self.note}
+
 
 @dataclass(frozen=True)
 class TokenWeight:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cnnapps.errors import InvalidText
 
-__all__ = ["MAX_UPLOAD_BYTES", "decode_text", "read_lines", "read_table"]
+__all__ = ["MAX_UPLOAD_BYTES", "decode_text", "guess_text_column", "read_lines", "read_table"]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB of text is ~200k sentences: plenty for a page
 _SNIFF = 8192
@@ -72,3 +72,17 @@ def read_table(data: bytes, *, name: str = "upload.csv") -> pd.DataFrame:
     if frame.shape[1] == 0:
         raise InvalidText(f"{name} has no columns.")
     return frame
+
+
+_TEXT_NAMES = ("sentence", "text", "review", "comment", "content", "message", "body")
+
+
+def guess_text_column(frame: pd.DataFrame) -> str:
+    """The column that most likely holds the sentences: a conventional name, else the column with
+    the longest average string."""
+    lowered = {str(c).strip().lower(): c for c in frame.columns}
+    for name in _TEXT_NAMES:
+        if name in lowered:
+            return str(lowered[name])
+    lengths = {str(c): frame[c].astype(str).str.len().mean() for c in frame.columns}
+    return max(lengths, key=lambda c: lengths[c] if lengths[c] == lengths[c] else -1.0)
