@@ -8,8 +8,8 @@ from cnnapps.images import load_image
 from cnnapps.preprocess import heatmap_canvas
 from cnnapps.tasks.classify import classify, classify_files
 from cnnapps.ui.errors import show_error
-from cnnapps.ui.loaders import cached_model
-from cnnapps.ui.widgets import image_input, model_picker
+from cnnapps.ui.loaders import model_or_stop
+from cnnapps.ui.widgets import image_input, model_details, model_picker
 from cnnapps.viz import overlay_heatmap, predictions_table
 
 st.title("Classify an image")
@@ -24,18 +24,9 @@ with left:
     alpha = st.slider("Heat-map opacity", 0.0, 1.0, 0.5, 0.05, key="classify_alpha",
                       disabled=not with_cam)
     files = image_input(key="classify")
-    with st.expander("About this model"):
-        st.markdown(f"**{spec.display_name}**: {spec.description}")
-        st.markdown(f"Licence: {spec.licence}  \nPaper: {spec.citation}")
-        for metric, value in spec.metrics.items():
-            st.markdown(f"{metric}: **{value}**")
+    model_details(spec)
 
-try:
-    model = cached_model(spec.name)
-except CnnappsError as err:
-    with right:
-        show_error(err)
-    st.stop()
+model = model_or_stop(spec, panel=right)
 
 if not files:
     right.info("Choose a sample photo, upload a photo or take one with the camera.",

@@ -10,12 +10,15 @@ from typing import Any
 
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnapps.device import resolve_device
-from cnnapps.registry import get_spec
+from cnnapps.errors import CnnappsError
+from cnnapps.registry import ModelSpec, get_spec
+from cnnapps.ui.errors import show_error
 from cnnapps.weights import hub_reachable, load_model, resolve_weights
 
-__all__ = ["app_device", "cached_model", "hub_online"]
+__all__ = ["app_device", "cached_model", "hub_online", "model_or_stop"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,3 +62,17 @@ def cached_model(name: str) -> Any:
             bar.empty()
     with st.spinner(f"Loading {spec.display_name}…"):
         return _cached(name, str(app_device()))
+
+
+def model_or_stop(spec: ModelSpec, *, panel: DeltaGenerator) -> Any:
+    """``cached_model`` for a page: on failure show the message in ``panel`` and end this run.
+
+    The rest of the page (the model picker above all) stays on screen, so the user can pick a
+    model that works offline.
+    """
+    try:
+        return cached_model(spec.name)
+    except CnnappsError as err:
+        with panel:
+            show_error(err)
+        st.stop()

@@ -9,7 +9,7 @@ import streamlit as st
 from cnnapps.registry import ModelSpec, Task, list_models
 from cnnapps.samples import SAMPLES, sample_bytes
 
-__all__ = ["IMAGE_TYPES", "InputFile", "image_input", "model_picker"]
+__all__ = ["IMAGE_TYPES", "InputFile", "image_input", "model_details", "model_picker"]
 
 # What the uploader offers; anything else is still checked by load_image, which says why it fails.
 IMAGE_TYPES = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif"]
@@ -42,6 +42,15 @@ def model_picker(task: Task, *, key: str) -> ModelSpec:
         "and cached.",
     )
     return specs[name or next(iter(specs))]
+
+
+def model_details(spec: ModelSpec) -> None:
+    """An "About this model" expander: description, licence, paper, measured numbers."""
+    with st.expander("About this model"):
+        st.markdown(f"**{spec.display_name}**: {spec.description}")
+        st.markdown(f"Licence: {spec.licence}  \nPaper: {spec.citation}")
+        for metric, value in spec.metrics.items():
+            st.markdown(f"{metric}: **{value:.1f}**")
 
 
 def image_input(*, key: str, multiple: bool = True) -> list[InputFile]:
