@@ -110,3 +110,44 @@ def test_download_model_offline_shows_message_not_exception() -> None:
     assert "MobileNetV2" in warning  # points at the model that works offline
     at.selectbox(key="classify_model").set_value("mobilenet_v2_tflite").run()
     assert at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}
+
+
+def _encoded(image: object, fmt: str) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def _odd_images() -> list[tuple[str, bytes, str]]:
+    import numpy as np
+    from PIL import Image
+
+    from cnnapps.images import load_image
+
+    photo = load_image(sample_bytes("coffee"))
+    gray16 = (np.asarray(photo.convert("L"), dtype=np.uint16) * 257).astype(np.uint16)
+    rgba = photo.convert("RGBA")
+    return [
+        ("gray16.png", _encoded(Image.fromarray(gray16), "PNG"), "image/png"),
+        ("cmyk.jpg", _encoded(photo.convert("CMYK"), "JPEG"), "image/jpeg"),
+        ("rgba.png", _encoded(rgba, "PNG"), "image/png"),
+        ("palette.gif", _encoded(photo.convert("P"), "GIF"), "image/gif"),
+    ]
+
+
+@pytest.mark.parametrize("upload", _odd_images(), ids=lambda u: u[0])
+def test_unusual_image_modes_are_classified(upload: tuple[str, bytes, str]) -> None:
+    at = _upload(_classify_page(), [upload])
+    assert not at.error, _errors(at)
+    # Colour conversions keep the photo recognisable (16-bit grey loses colour, so any label).
+    assert at.subheader[0].value == "espresso" or upload[0] == "gray16.png"
+
+
+def test_decompression_bomb_upload_is_refused() -> None:
+    from PIL import Image
+
+    bomb = _encoded(Image.new("1", (9000, 5000)), "PNG")  # 45 MP of black: tiny file, huge image
+    at = _upload(_classify_page(), [("bomb.png", bomb, "image/png")])
+    assert "megapixels" in _errors(at)
