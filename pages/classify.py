@@ -9,8 +9,11 @@ from cnnapps.preprocess import heatmap_canvas
 from cnnapps.tasks.classify import classify, classify_files
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.loaders import model_or_stop
+from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.widgets import image_input, model_details, model_picker
 from cnnapps.viz import overlay_heatmap, predictions_table
+
+ensure_app_navigation()
 
 st.title("Classify an image")
 st.caption("Which of ImageNet's 1000 classes is in the photo, and where did the network look?")

@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from cnnapps.ui.navigation import ensure_app_navigation
+
+ensure_app_navigation()
+
 st.title("cnnapps: convolutional networks you can watch")
 st.markdown(
     "Upload a photo or a sentence and see a real CNN decide, and *why*: class-activation heat "

@@ -106,6 +106,22 @@ def _no_exception(page: object) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_deep_link_on_a_fresh_server_goes_through_the_entry_script(page: object, server: str) -> None:
+    # Must be the first request this server sees (tests run in file order): see
+    # cnnapps/ui/navigation.py for the legacy pages/ mode this guards against.
+    page.goto(f"{server}/classify")
+    _wait_for_app(page)
+    _assert_app_chrome(page)
+    playwright_api.expect(page.locator("h1").first).to_contain_text("Classify an image")
+
+
+def _assert_app_chrome(page: object) -> None:
+    """Our navigation titles and the runtime sidebar, not Streamlit's file-name navigation."""
+    sidebar = page.get_by_test_id("stSidebar")
+    playwright_api.expect(sidebar.get_by_text("Device:")).to_be_visible(timeout=60_000)
+    playwright_api.expect(sidebar.get_by_text("Sentiment of text")).to_be_visible()
+
+
 PAGES = [("", "home", "cnnapps"), ("classify", "classify", "Classify an image"),
          ("sentiment", "sentiment", "Sentiment of text")]
 
@@ -115,6 +131,7 @@ def test_every_page_opens(page: object, server: str, path: str, shot: str, title
     page.goto(f"{server}/{path}")
     _wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text(title, timeout=60_000)
+    _assert_app_chrome(page)
     _no_exception(page)
     page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
 
