@@ -3,8 +3,8 @@
     python scripts/eval_textcnn.py --sst2-dir ../shared/data/sst2 --mr-dir ../shared/data/mr
 
 1. Reads the run log that ``python -m cnnapps.text.train`` appends to (``scripts/textcnn_runs.jsonl``)
-   and prints, per (dataset, variant), the latest run's mean ± standard deviation over its seeds or
-   folds, next to Kim's Table 2.
+   and prints, per (dataset, variant), the mean ± standard deviation (population) over all its
+   seeds / folds, next to Kim's Table 2.
 2. Re-measures the bundled models from scratch: SST-2 on ``test.tsv`` (872 sentences) and MR on the
    fold it was not trained on (fold 0 of the seed-0 10-fold split), plus file size, sha256 and load
    time. Data folders that are absent are skipped with a note.
@@ -37,31 +37,50 @@ PAPER = {
 VARIANTS = ("rand", "static", "non-static", "multichannel")
 
 
+def _merged(records: list[dict]) -> dict | None:
+    """All runs of ``records`` (oldest first), one per (seed, fold): the latest wins."""
+    if not records:
+        return None
+    runs: dict[tuple, dict] = {}
+    for rec in records:
+        for run in rec["runs"]:
+            runs[(run["seed"], run["fold"])] = run
+    merged = sorted(runs.values(), key=lambda r: (r["seed"], -1 if r["fold"] is None else r["fold"]))
+    accs = [r["test_accuracy"] for r in merged]
+    mean = sum(accs) / len(accs)
+    std = (sum((a - mean) ** 2 for a in accs) / len(accs)) ** 0.5
+    return {"runs": merged, "mean": mean, "std": std}
+
+
 def run_table(log: Path) -> list[str]:
-    latest: dict[tuple[str, str], dict] = {}
+    """Rows per (dataset, variant); pretrained variants as shipped (GloVe rescaled, see
+    ``cnnapps.text.train.KIM_INIT_STD``) plus the first, unscaled runs as an ablation."""
+    records = []
     if log.is_file():
-        for line in log.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                latest[(rec["dataset"], rec["variant"])] = rec
-    rows = ["| dataset | variant | ours: mean ± std (%) | runs | epochs (best) | s/run | Kim 2014 (%) |",
+        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = ["| dataset | variant | ours: mean ± std (%) | runs | epochs run (best) | s/run | Kim 2014 (%) |",
             "|---|---|---|---|---|---|---|"]
     for dataset in ("sst2", "mr"):
-        for variant in VARIANTS:
-            rec = latest.get((dataset, variant))
+        name = "SST-2" if dataset == "sst2" else "MR"
+        groups = [(v, v, lambda r, v=v: r["variant"] == v and (v == "rand" or r.get("glove_std") is not None))
+                  for v in VARIANTS]
+        groups.append(("non-static", "non-static, GloVe unscaled (ablation)",
+                       lambda r: r["variant"] == "non-static" and "glove_std" in r and r["glove_std"] is None))
+        for variant, label, keep in groups:
+            rec = _merged([r for r in records if r["dataset"] == dataset and keep(r)])
             paper = PAPER[(dataset, variant)]
-            name = "SST-2" if dataset == "sst2" else "MR"
             if rec is None:
-                rows.append(f"| {name} | {variant} | not run | | | | {paper} |")
+                rows.append(f"| {name} | {label} | not run | | | | {paper} |")
                 continue
             runs = rec["runs"]
             seeds = sorted({r["seed"] for r in runs})
-            folds = [r["fold"] for r in runs if r["fold"] is not None]
-            what = f"seeds {seeds}" + (f", folds {sorted(set(folds))} of 10" if folds else ", test.tsv")
-            best = ",".join(str(r["best_epoch"]) for r in runs)
+            folds = sorted({r["fold"] for r in runs if r["fold"] is not None})
+            what = f"seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))}"
+            what += f"; folds {','.join(map(str, folds))} of 10" if folds else "; test.tsv (872)"
+            epochs = ",".join(f"{r['epochs_run']}({r['best_epoch']})" for r in runs)
             secs = sum(r["seconds"] for r in runs) / len(runs)
-            rows.append(f"| {name} | {variant} | {rec['mean']:.1f} ± {rec['std']:.1f} | {what} | "
-                        f"{runs[0]['epochs_run']} ({best}) | {secs:.0f} | {paper} |")
+            rows.append(f"| {name} | {label} | {rec['mean']:.1f} ± {rec['std']:.1f} | {what} | "
+                        f"{epochs} | {secs:.0f} | {paper} |")
     return rows
 
 

@@ -4,6 +4,8 @@ Runs the real bundled models (offline). CNNAPPS_OFFLINE keeps the sidebar's hub 
 network.
 """
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -13,13 +15,14 @@ from cnnapps.weights import BUNDLED_DIR
 _MISSING = [s.name for s in list_models("sentiment") if not (BUNDLED_DIR / s.weights.filename).is_file()]
 pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"bundled weights not trained yet: {_MISSING}")
 
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256))
 
 
 @pytest.fixture
 def at(monkeypatch):
     monkeypatch.setenv("CNNAPPS_OFFLINE", "1")
-    app = AppTest.from_file("streamlit_app.py", default_timeout=60).run()
+    app = AppTest.from_file(APP, default_timeout=60).run()
     app.switch_page("pages/sentiment.py").run()
     assert not app.exception, app.exception
     return app

@@ -221,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     save_checkpoint(model.checkpoint() | {"metrics": metrics}, args.out)
     summary = {"dataset": args.dataset, "variant": args.variant, "argv": list(argv or sys.argv[1:]),
                "runs": records, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "threads": args.threads}
+               "threads": args.threads,
+               "glove_std": None if args.variant == "rand" or args.glove_std <= 0 else args.glove_std}
     accs = [r["test_accuracy"] for r in records]
     summary["mean"], summary["std"] = float(np.mean(accs)), float(np.std(accs))
     if args.results:

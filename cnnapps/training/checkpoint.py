@@ -24,6 +24,7 @@ def save_checkpoint(obj: dict[str, Any], path: Path) -> Path:
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a checkpoint is an ordinary, shareable file
         Path(tmp).replace(path)
     finally:
         Path(tmp).unlink(missing_ok=True)
