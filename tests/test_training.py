@@ -6,7 +6,7 @@ import torch
 
 from cnnapps.models.text_cnn import TextCNN, TextCNNConfig
 from cnnapps.text.data import Batches, LabelledText, kfold_indices
-from cnnapps.text.train import train_text_cnn
+from cnnapps.text.train import KIM_INIT_STD, pretrained_matrix, train_text_cnn
 from cnnapps.text.vocab import Vocab
 from cnnapps.training import (
     Callback,
@@ -112,10 +112,23 @@ def test_train_text_cnn_pretrained_variant_with_fake_vectors():
     vectors = torch.randn(4, 16).numpy()
     cfg = FitConfig(epochs=2, device="cpu")
     model, _ = train_text_cnn(TINY, TINY, variant="multichannel", glove=(words, vectors), glove_extra=4,
-                              fit_config=cfg, model_config={"maps": 4})
+                              glove_std=None, fit_config=cfg, model_config={"maps": 4})
     assert "the" in model.vocab  # an extra pretrained word, absent from the training data
     row = model.vocab.index("great")
     assert torch.allclose(model.static_embedding.weight[row], torch.from_numpy(vectors[0]))
+
+
+def test_pretrained_vectors_are_rescaled_to_kims_init_std():
+    words = [f"w{i}" for i in range(500)]
+    vectors = (0.64 * torch.randn(500, 16)).numpy()  # GloVe 50d's component std
+    vocab = Vocab.build([words[:300] + ["not_in_glove"]])
+    matrix, found = pretrained_matrix(vocab, words, vectors)
+    assert found == 300
+    assert float(matrix[2:].std()) == pytest.approx(KIM_INIT_STD, rel=0.1)
+    row = vocab.index("w7")
+    scale = KIM_INIT_STD / float(vectors.std())
+    assert torch.allclose(matrix[row], torch.from_numpy(vectors[7]) * scale, atol=1e-6)
+    assert matrix[0].abs().sum() == 0  # <pad>
 
 
 def test_kfold_indices_partition():

@@ -145,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--folds", type=int, default=10, help="MR: k of k-fold CV (paper: 10)")
     p.add_argument("--run-folds", type=int, default=None, help="MR: run only the first n folds")
+    p.add_argument("--only-folds", type=int, nargs="+", default=None,
+                   help="MR: run just these fold indices (to spread a 10-fold CV over several calls)")
     p.add_argument("--epochs", type=int, default=25)
     p.add_argument("--patience", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=50)
@@ -208,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = read_mr(args.data_dir)
         for n, seed in enumerate(args.seeds):
             folds = kfold_indices(len(data), folds=args.folds, seed=seed)
-            for k in range(args.run_folds or args.folds):
+            for k in args.only_folds or range(args.run_folds or args.folds):
                 test_idx = set(folds[k])
                 rest = data.subset([i for i in range(len(data)) if i not in test_idx])
                 train, val = _split_val(rest, fraction=0.1, seed=seed)
