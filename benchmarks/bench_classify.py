@@ -34,15 +34,22 @@ from cnnapps.viz import overlay_heatmap  # noqa: E402
 from cnnapps.weights import load_model  # noqa: E402
 
 
-def median_ms(fn: Callable[[], object], *, runs: int, warmup: int = 5) -> float:
+def median_ms(*fns: Callable[[], object], runs: int, warmup: int = 5) -> list[float]:
+    """Median wall time of each function, in ms.
+
+    The functions are timed interleaved (a, b, a, b, ...) rather than one after the other, so
+    that a ratio between them is not skewed by whatever else the machine does meanwhile.
+    """
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(1000.0 * (time.perf_counter() - start))
-    return statistics.median(times)
+        for fn, bucket in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            bucket.append(1000.0 * (time.perf_counter() - start))
+    return [statistics.median(bucket) for bucket in times]
 
 
 def megapixel_jpeg() -> bytes:
@@ -56,7 +63,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="mobilenet_v2_tflite")
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     spec = get_spec(args.model)
     assert spec.preprocessing is not None
@@ -68,8 +78,7 @@ def main() -> None:
         with torch.inference_mode():
             return model(x)
 
-    ours_ms = median_ms(lambda: classify(model, small, spec=spec, top_k=5), runs=args.runs)
-    raw_ms = median_ms(raw, runs=args.runs)
+    raw_ms, ours_ms = median_ms(raw, lambda: classify(model, small, spec=spec, top_k=5), runs=args.runs)
     jpeg = megapixel_jpeg()
 
     def end_to_end(with_cam: bool) -> object:
@@ -79,12 +88,11 @@ def main() -> None:
             return overlay_heatmap(heatmap_canvas(image, spec.preprocessing), result.heatmap)
         return result
 
-    e2e_ms = median_ms(lambda: end_to_end(False), runs=args.runs)
-    e2e_cam_ms = median_ms(lambda: end_to_end(True), runs=max(10, args.runs // 2))
+    e2e_ms, e2e_cam_ms = median_ms(lambda: end_to_end(False), lambda: end_to_end(True), runs=args.runs)
 
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch "
           f"threads, torch {torch.__version__}, Python {platform.python_version()}")
-    print(f"model: {spec.name}; median of {args.runs} runs after 5 warm-up runs\n")
+    print(f"model: {spec.name}; median of {args.runs} interleaved runs after 5 warm-up runs\n")
     print("| measurement | median ms | note |")
     print("|---|---|---|")
     print(f"| raw `model(x)`, 224x224 tensor | {raw_ms:.1f} | |")
