@@ -8,8 +8,11 @@ from cnnapps.tasks.sentiment import MAX_CHARS, explain, predict_batch
 from cnnapps.text.highlight import highlight_html
 from cnnapps.text.io import guess_text_column, read_lines, read_table
 from cnnapps.ui.errors import show_error
-from cnnapps.ui.loaders import cached_model
-from cnnapps.ui.widgets import model_picker
+from cnnapps.ui.loaders import model_or_stop
+from cnnapps.ui.navigation import ensure_app_navigation
+from cnnapps.ui.widgets import model_details, model_picker
+
+ensure_app_navigation()
 
 MAX_ROWS = 10_000  # sentences per batch run; more are cut with a notice
 
@@ -21,18 +24,9 @@ left, right = st.columns([2, 3])
 with left:
     spec = model_picker("sentiment", key="sentiment_model")
     mode = st.radio("Input", ["One sentence", "Many sentences"], horizontal=True, key="sentiment_mode")
-    with st.expander("About this model"):
-        st.markdown(f"**{spec.display_name}**: {spec.description}")
-        st.markdown(f"Licence: {spec.licence}  \nPapers: {spec.citation}")
-        for metric, value in spec.metrics.items():
-            st.markdown(f"{metric}: **{value:.1f}**")
+    model_details(spec)
 
-try:
-    model = cached_model(spec.name)
-except CnnappsError as err:
-    with right:
-        show_error(err)
-    st.stop()
+model = model_or_stop(spec, panel=right)
 
 limits = f"at most {model.max_length} words and {MAX_CHARS:,} characters are read"
 

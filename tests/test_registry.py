@@ -76,3 +76,16 @@ def test_image_model_labels_match_output_and_target_layer_resolves(spec: ModelSp
     assert out.shape == (1, len(spec.labels))
     # Grad-CAM needs a spatial map: [N, C, h, w] with h, w > 1.
     assert len(seen[0]) == 4 and seen[0][2] > 1 and seen[0][3] > 1
+
+
+@pytest.mark.parametrize("spec", list_models("sentiment"), ids=lambda s: s.name)
+def test_text_model_labels_match_output(spec: ModelSpec) -> None:
+    from cnnapps.weights import load_model
+
+    untrained = spec.build().eval()
+    model = load_model(spec)  # bundled: small, offline
+    assert type(untrained) is type(model)
+    ids = torch.ones(2, max(model.min_length, 7), dtype=torch.long)
+    with torch.inference_mode():
+        assert untrained(ids).shape == (2, len(spec.labels))
+        assert model(ids).shape == (2, len(spec.labels))

@@ -1,7 +1,7 @@
 """Sentence-sentiment models: Kim (2014)'s CNN trained here on SST-2 and on MR (issue 4).
 
 Both files are bundled (offline) and carry their own vocabulary and GloVe-initialised embedding
-rows; ``cnnapps/weights/NOTICE.textcnn.md`` gives their data, licences, sha256 and metrics.
+rows; ``cnnapps/weights/NOTICE.md`` gives their data, licences, sha256 and metrics.
 Retrain with ``python -m cnnapps.text.train`` (see the module docstring for the commands).
 """
 

@@ -1,0 +1,1 @@
+"""Architectures this project owns or ports: one file, one model, config or builder on top."""
