@@ -160,3 +160,16 @@ def test_classify_corrupt_upload_shows_error(page: object, server: str, tmp_path
     playwright_api.expect(page.get_by_text("not an image we can read")).to_be_visible(timeout=60_000)
     _no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "classify_error.png"), full_page=True)
+
+
+def test_sentiment_sentence_shows_prediction(page: object, server: str) -> None:
+    page.goto(f"{server}/sentiment")
+    _wait_for_app(page)
+    box = page.get_by_role("textbox", name="Sentence", exact=True)
+    box.fill("the plot is nothing but boilerplate clichés")
+    box.press("Control+Enter")  # Streamlit's text area submits on Ctrl+Enter
+    heading = page.get_by_role("heading").filter(has_text="negative ·")
+    playwright_api.expect(heading).to_be_visible(timeout=60_000)
+    _wait_for_app(page)
+    _no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "sentiment_negative.png"), full_page=True)
