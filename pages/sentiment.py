@@ -14,6 +14,12 @@ from cnnapps.ui.widgets import model_details, model_picker
 
 ensure_app_navigation()
 
+EXAMPLE_LINES = (
+    "a gorgeous, witty, seductive movie.\n"
+    "the plot is nothing but boilerplate clichés\n"
+    "an ambitious failure that mistakes noise for energy.\n"
+    "the performances are uniformly excellent."
+)
 MAX_ROWS = 10_000  # sentences per batch run; more are cut with a notice
 
 st.title("Sentiment of text")
@@ -77,7 +83,7 @@ else:
                           key="sentiment_source")
         texts: list[str] = []
         if source == "Paste lines":
-            block = st.text_area("One sentence per line", key="sentiment_lines", height=200)
+            block = st.text_area("One sentence per line", EXAMPLE_LINES, key="sentiment_lines", height=200)
             texts = read_lines(block)
         else:
             upload = st.file_uploader("CSV or TXT file", type=["csv", "txt"], key="sentiment_upload")

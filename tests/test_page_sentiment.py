@@ -71,6 +71,8 @@ def test_very_long_text_is_truncated_with_a_notice(at):
 
 def test_batch_paste(at):
     at.radio(key="sentiment_mode").set_value("Many sentences").run()
+    assert len(at.dataframe[0].value) == 4  # the example lines give a result at once
+    at.text_area(key="sentiment_lines").set_value("").run()
     assert "Paste sentences" in at.info[0].value
     lines = "a gorgeous, witty, seductive movie.\n\nthe worst movie i have seen in years.\n😀\n"
     at.text_area(key="sentiment_lines").set_value(lines).run()
