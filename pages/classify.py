@@ -4,11 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from cnnapps.errors import CnnappsError
-from cnnapps.images import load_image
 from cnnapps.preprocess import heatmap_canvas
-from cnnapps.tasks.classify import classify, classify_files
+from cnnapps.tasks.classify import classify_files
 from cnnapps.ui.errors import show_error
-from cnnapps.ui.loaders import model_or_stop
+from cnnapps.ui.loaders import app_device, cached_classification, model_or_stop
 from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.widgets import image_input, model_details, model_picker
 from cnnapps.viz import overlay_heatmap, predictions_table
@@ -39,8 +38,8 @@ if not files:
 if len(files) == 1:
     with right:
         try:
-            image = load_image(files[0].data)
-            result = classify(model, image, spec=spec, top_k=top_k, with_cam=with_cam)
+            image, result = cached_classification(spec.name, str(app_device()), files[0].data,
+                                                  top_k=top_k, with_cam=with_cam, _model=model)
         except CnnappsError as err:
             show_error(err, context=files[0].name)
             st.stop()

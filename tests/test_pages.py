@@ -151,3 +151,22 @@ def test_decompression_bomb_upload_is_refused() -> None:
     bomb = _encoded(Image.new("1", (9000, 5000)), "PNG")  # 45 MP of black: tiny file, huge image
     at = _upload(_classify_page(), [("bomb.png", bomb, "image/png")])
     assert "megapixels" in _errors(at)
+
+
+def test_moving_the_opacity_slider_does_not_reclassify(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cnnapps.ui.loaders as loaders
+
+    calls: list[bool] = []
+    real = loaders.classify
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loaders, "classify", counting)
+    at = _classify_page()
+    assert len(calls) == 1
+    at.slider(key="classify_alpha").set_value(0.8).run()
+    assert not at.exception and len(calls) == 1  # the overlay is redrawn from the cached result
+    at.slider(key="classify_topk").set_value(3).run()
+    assert len(calls) == 2 and len(at.dataframe[0].value) == 3

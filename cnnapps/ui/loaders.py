@@ -10,15 +10,19 @@ from typing import Any
 
 import streamlit as st
 import torch
+from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from cnnapps.device import resolve_device
 from cnnapps.errors import CnnappsError
+from cnnapps.images import load_image
 from cnnapps.registry import ModelSpec, get_spec
+from cnnapps.results import Classification
+from cnnapps.tasks.classify import classify
 from cnnapps.ui.errors import show_error
 from cnnapps.weights import hub_reachable, load_model, resolve_weights
 
-__all__ = ["app_device", "cached_model", "hub_online", "model_or_stop"]
+__all__ = ["app_device", "cached_classification", "cached_model", "hub_online", "model_or_stop"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,3 +80,17 @@ def model_or_stop(spec: ModelSpec, *, panel: DeltaGenerator) -> Any:
         with panel:
             show_error(err)
         st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_classification(
+    name: str, device: str, data: bytes, *, top_k: int, with_cam: bool, _model: Any
+) -> tuple[Image.Image, Classification]:
+    """Decode and classify once per (model, device, photo, options).
+
+    Moving the opacity slider or any other widget reruns the page; without this every rerun
+    would decode the photo and redo the forward and Grad-CAM passes. ``_model`` is not hashed
+    (leading underscore): ``name`` and ``device`` identify it.
+    """
+    image = load_image(data)
+    return image, classify(_model, image, spec=get_spec(name), top_k=top_k, with_cam=with_cam)
