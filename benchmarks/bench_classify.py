@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import platform
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,23 +31,12 @@ from cnnapps.tasks.classify import classify  # noqa: E402
 from cnnapps.viz import overlay_heatmap  # noqa: E402
 from cnnapps.weights import load_model  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import interleaved_medians  # noqa: E402
 
-def median_ms(*fns: Callable[[], object], runs: int, warmup: int = 5) -> list[float]:
-    """Median wall time of each function, in ms.
 
-    The functions are timed interleaved (a, b, a, b, ...) rather than one after the other, so
-    that a ratio between them is not skewed by whatever else the machine does meanwhile.
-    """
-    for _ in range(warmup):
-        for fn in fns:
-            fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, bucket in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            bucket.append(1000.0 * (time.perf_counter() - start))
-    return [statistics.median(bucket) for bucket in times]
+def median_ms(*fns: Callable[[], object], runs: int) -> list[float]:
+    return [1000.0 * t for t in interleaved_medians(*fns, runs=runs)]
 
 
 def megapixel_jpeg() -> bytes:

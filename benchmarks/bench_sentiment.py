@@ -11,9 +11,7 @@ of ``--repeats`` timed runs after ``--warmup`` untimed ones, and the ratio ours 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -25,6 +23,9 @@ from cnnapps.tasks.sentiment import predict_batch  # noqa: E402
 from cnnapps.text.tokenize import tokenize  # noqa: E402
 from cnnapps.text.vocab import pad_batch  # noqa: E402
 from cnnapps.weights import load_model  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import interleaved_medians  # noqa: E402
 
 # Movie-review-like sentences of varied length (8-40 tokens), cycled to the batch size.
 SENTENCES = [
@@ -38,17 +39,6 @@ SENTENCES = [
     "too long, too loud and too pleased with itself, this sequel squanders a fine cast on a story "
     "that nobody asked for and nobody will remember.",
 ]
-
-
-def _median_rate(fn, n: int, *, warmup: int, repeats: int) -> float:  # noqa: ANN001
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return n / statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     def ours() -> None:
         predict_batch(model, texts, labels=spec.labels, batch_size=args.chunk)
 
-    raw_rate = _median_rate(raw, args.batch, warmup=args.warmup, repeats=args.repeats)
-    our_rate = _median_rate(ours, args.batch, warmup=args.warmup, repeats=args.repeats)
+    raw_s, our_s = interleaved_medians(raw, ours, runs=args.repeats, warmup=args.warmup)
+    raw_rate, our_rate = args.batch / raw_s, args.batch / our_s
     print(f"model {args.model}, CPU threads {args.threads}, {args.batch} sentences per run, "
-          f"chunks of {args.chunk}, median of {args.repeats} after {args.warmup} warm-up")
+          f"chunks of {args.chunk}, median of {args.repeats} interleaved runs after {args.warmup} warm-up")
     print(f"raw model call : {raw_rate:10.0f} sentences/s")
     print(f"predict_batch(): {our_rate:10.0f} sentences/s")
     print(f"ratio ours/raw : {our_rate / raw_rate:10.2f}")

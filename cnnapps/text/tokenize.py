@@ -34,6 +34,8 @@ _SPACES = re.compile(r"\s{2,}")
 
 def fold_accents(text: str) -> str:
     """``"Clichés naïve"`` -> ``"Cliches naive"``: NFKD, then combining marks dropped."""
+    if text.isascii():  # most English input: skip the per-character pass (half of tokenising time)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
