@@ -75,5 +75,6 @@ else:
         table["probability"] = (100 * table["probability"]).round(2)
         table = table.rename(columns={"top1": "top-1", "probability": "probability (%)"})
         st.dataframe(table, hide_index=True, width="stretch")
+        # on_click="ignore": a download must not rerun the page and classify everything again.
         st.download_button("Download CSV", table.to_csv(index=False).encode(), "classifications.csv",
-                           mime="text/csv", icon=":material/download:")
+                           mime="text/csv", icon=":material/download:", on_click="ignore")

@@ -122,5 +122,6 @@ else:
             st.warning(f"{flagged} sentence(s) had no readable or known words or were truncated "
                        f"({limits}): see the note column.", icon=":material/help:")
         st.dataframe(table, hide_index=True, width="stretch")
+        # on_click="ignore": a download must not rerun the page and classify everything again.
         st.download_button("Download CSV", table.to_csv(index=False).encode(), "sentiment.csv",
-                           mime="text/csv", icon=":material/download:")
+                           mime="text/csv", icon=":material/download:", on_click="ignore")

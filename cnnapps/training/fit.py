@@ -136,11 +136,12 @@ def fit(
                 after_step()
             state.step += 1
             state.global_step += 1
-            loss_sum += loss.item() * y.numel()
+            batch_loss = loss.item()  # one device sync per step, not one per use
+            loss_sum += batch_loss * y.numel()
             correct += (logits.detach().argmax(dim=1) == y).sum().item()
             count += y.numel()
             for cb in cbs:
-                cb.on_batch_end(state, loss.item())
+                cb.on_batch_end(state, batch_loss)
         state.steps = state.step
         metrics = {"train_loss": loss_sum / max(1, count), "train_accuracy": 100.0 * correct / max(1, count)}
         if val is not None:
