@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cnnapps.results_detection import Detections
 
-__all__ = ["PALETTE", "class_colour", "draw_boxes", "draw_detections"]
+__all__ = ["PALETTE", "class_colour", "draw_boxes", "draw_detections", "draw_yolo_grid"]
 
 # 20 well-separated colours (Tableau 20 reordered so that neighbours differ): COCO id -> colour.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -55,7 +55,7 @@ def draw_boxes(
     im = im.copy()
     w, h = im.size
     mean_side = (w + h) / 2
-    lw = max(1, round(mean_side * 0.003 * width_scale))
+    lw = max(2, round(mean_side * 0.003 * width_scale))
     font = _font(max(10, round(mean_side * 0.022)))
     d = ImageDraw.Draw(im)
     for k, (box, text, colour) in enumerate(zip(boxes, texts, colours, strict=True)):
@@ -117,3 +117,56 @@ def draw_detections(
     others = [i for i in range(len(det)) if i != highlight]
     im = draw_boxes(im, det.boxes[others], ["" for _ in others], [colours[i] for i in others], width_scale=0.6)
     return draw_boxes(im, det.boxes[[highlight]], [texts[highlight]], [colours[highlight]], width_scale=1.6)
+
+
+def draw_yolo_grid(
+    image: Image.Image | np.ndarray,
+    det: Detections,
+    *,
+    head: int,
+    chosen: int | None = None,
+    alpha: float = 0.45,
+) -> Image.Image:
+    """How a one-stage YOLO head sees the photo (needs ``det.trace``, Yolo-Fastest only).
+
+    The photo is divided into the head's grid (10x10 cells for the stride-32 head, 20x20 for the
+    stride-16 head at 320 px); each cell is tinted by its objectness (the highest of its 3 anchors:
+    "is there an object centred here?"). With ``chosen`` (index of a detection): its cell is
+    outlined, the anchor box that produced it is drawn at the cell centre (dotted white), its raw
+    box before NMS (solid) and every box NMS removed in its favour (dashed).
+    """
+    from cnnapps.viz import overlay_heatmap
+
+    tr = det.trace
+    if tr is None:
+        raise ValueError("this detection has no YOLO trace (only the darknet models have grids)")
+    im = Image.fromarray(image) if isinstance(image, np.ndarray) else image.convert("RGB")
+    w, h = im.size
+    stride, gh, gw, anchors = tr.heads[head]
+    obj = tr.objectness[head].max(axis=0)  # [gh, gw]
+    # nearest-neighbour upsampling keeps the cells visible as squares
+    heat = np.asarray(Image.fromarray(obj.astype(np.float32), mode="F").resize((w, h), Image.Resampling.NEAREST))
+    im = overlay_heatmap(im, heat, alpha=alpha)
+    d = ImageDraw.Draw(im)
+    lw = max(1, round((w + h) / 2 * 0.0015))
+    for gx in range(1, gw):
+        d.line((gx * w / gw, 0, gx * w / gw, h), fill=(255, 255, 255), width=lw)
+    for gy in range(1, gh):
+        d.line((0, gy * h / gh, w, gy * h / gh), fill=(255, 255, 255), width=lw)
+    if chosen is None:
+        return im
+    cand = int(tr.kept[chosen])
+    c_head, anchor, cy, cx = (int(v) for v in tr.cand_cells[cand])
+    colour = class_colour(int(det.class_ids[chosen]))
+    if c_head == head:
+        cell = (cx * w / gw, cy * h / gh, (cx + 1) * w / gw, (cy + 1) * h / gh)
+        d.rectangle(cell, outline=(255, 255, 0), width=3 * lw)
+        aw, ah = anchors[anchor]
+        sx, sy = w / tr.input_size[1], h / tr.input_size[0]
+        mx, my = (cell[0] + cell[2]) / 2, (cell[1] + cell[3]) / 2
+        _dashed_rect(d, (mx - aw * sx / 2, my - ah * sy / 2, mx + aw * sx / 2, my + ah * sy / 2),
+                     (255, 255, 255), lw)
+    removed = np.nonzero(tr.suppressed_by == chosen)[0]
+    boxes = np.concatenate([tr.candidates[removed], tr.candidates[[cand]]])
+    texts = ["" for _ in removed] + [f"{det.labels[chosen]} {det.scores[chosen]:.2f} (raw)"]
+    return draw_boxes(im, boxes, texts, [colour] * len(boxes), dashed=[True] * len(removed) + [False])

@@ -314,10 +314,12 @@ def detect_video(
     input_size: int | None = None,
     max_frames: int | None = 300,
     progress: Callable[[int, int | None], None] | None = None,
+    on_frame: Callable[[int, Detections], None] | None = None,
 ) -> VideoDetections:
     """Detect in every frame of a video and encode the annotated frames as H.264 MP4.
 
-    ``progress(done, total)`` is called after each frame (total from the container, may be None).
+    ``progress(done, total)`` is called after each frame (total from the container, may be None);
+    ``on_frame(index, detections)`` (0-based index) receives each frame's boxes, e.g. for a CSV.
     Raises InvalidVideo (a CnnappsError) for files that are not decodable videos.
     """
     from cnnapps.draw import draw_detections
@@ -335,6 +337,8 @@ def detect_video(
             det = detect(loaded, frame, conf=conf, iou=iou, classes=classes, max_det=max_det,
                          input_size=input_size)
             counts.append(det.counts())
+            if on_frame is not None:
+                on_frame(i - 1, det)
             yield np.asarray(draw_detections(frame, det))
             if progress is not None:
                 progress(i, total)
@@ -355,3 +359,50 @@ def detect_video(
         height=info.height,
         truncated=truncated,
     )
+
+
+def detection_cam(
+    loaded: Any,
+    image: Image.Image | np.ndarray,
+    det: Detections,
+    *,
+    index: int | None = None,
+    input_size: int | None = None,
+) -> np.ndarray:
+    """EigenCAM (Muhammad & Yeasin 2020, arXiv:2008.00299) of a detector on ``image``.
+
+    EigenCAM needs no gradients or class target: it projects the target layers' activations on
+    their first principal component, which suits detectors whose outputs are boxes, not logits.
+    With ``index`` the map is renormalised inside that detection's box (and dimmed outside), as
+    grad-cam's detection tutorial does, so the chosen object's evidence is readable.
+
+    Returns float32 [H, W] in [0, 1] at the original image size. Raises CnnappsError for models
+    without a CAM configuration.
+    """
+    from cnnapps.explain.gradcam import cam_heatmap
+
+    spec = loaded.spec
+    if spec.cam is None:
+        raise CnnappsError(f"{spec.display_name} has no CAM layers configured: no EigenCAM for it.")
+    arr = _as_array(image)
+    h, w = arr.shape[:2]
+    small, _ = _shrink(arr, MAX_SIDE)
+    if spec.options.get("family") == "darknet":
+        side = int(input_size or spec.options.get("input_size", 320))
+        x = preprocess(small, side)
+    else:
+        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).float().div_(255.0)[None]
+    # EigenCAM ignores targets (no backward pass); grad-cam still wants one callable per image.
+    heat = cam_heatmap(loaded, x.to(loaded.device), [lambda output: 0.0], method="eigencam")
+    heat = cv2.resize(np.asarray(heat, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    heat = np.clip(heat, 0.0, 1.0)
+    if index is None:
+        return heat
+    x1, y1, x2, y2 = (int(round(v)) for v in det.boxes[index])
+    x1, y1, x2, y2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
+    out = heat * 0.25
+    if x2 > x1 and y2 > y1:
+        box = heat[y1:y2, x1:x2]
+        lo, hi = float(box.min()), float(box.max())
+        out[y1:y2, x1:x2] = (box - lo) / (hi - lo) if hi > lo else box
+    return out.astype(np.float32)
