@@ -11,7 +11,7 @@ from PIL import Image
 
 from cnnapps.errors import CnnappsError
 from cnnapps.samples import sample_path
-from cnnapps.tasks.detect import detect, detect_video
+from cnnapps.tasks.detect import detect, detect_video, infer, refine
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +97,16 @@ def test_grayscale_photo(xl, dog):
 
 
 def test_filters_and_nms(xl, dog):
-    everything = detect(xl, dog, conf=0.05, iou=1.0)
-    merged = detect(xl, dog, conf=0.05, iou=0.45)
+    raw = infer(xl, dog)  # one forward pass; the thresholds below never rerun the model
+    everything = refine(raw, conf=0.05, iou=1.0)
+    merged = refine(raw, conf=0.05, iou=0.45)
     assert len(merged) < len(everything)  # NMS removed overlapping boxes
-    assert len(detect(xl, dog, conf=0.8)) < len(merged)
-    assert detect(xl, dog, conf=0.05, max_det=2).scores.shape == (2,)
-    only = detect(xl, dog, classes=["Dog", "motorbike"])  # case-insensitive; darknet alias
+    assert len(refine(raw, conf=0.8)) < len(merged)
+    assert refine(raw, conf=0.05, max_det=2).scores.shape == (2,)
+    direct = detect(xl, dog, conf=0.3, iou=0.5)
+    via = refine(raw, conf=0.3, iou=0.5)
+    assert via.labels == direct.labels and np.allclose(via.boxes, direct.boxes)
+    only = refine(raw, classes=["Dog", "motorbike"])  # case-insensitive; darknet alias
     assert set(only.labels) <= {"dog", "motorcycle"} and "dog" in only.labels
     with pytest.raises(CnnappsError, match="unicorn"):
         detect(xl, dog, classes=["unicorn"])

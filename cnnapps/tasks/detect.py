@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,10 @@ from cnnapps.errors import CnnappsError
 from cnnapps.models.yolo_fastest import candidates, preprocess
 from cnnapps.results_detection import Detections, YoloTrace
 
-__all__ = ["MAX_SIDE", "VideoDetections", "detect", "detect_video", "resolve_classes"]
+__all__ = [
+    "MAX_SIDE", "VideoDetections", "detect", "detect_video", "detection_cam", "infer", "refine",
+    "resolve_classes",
+]
 
 # Longest side fed to a detector. Larger photos only cost time: Yolo-Fastest sees 320 px and
 # torchvision's transforms shrink to at most 1333 px anyway.
@@ -114,31 +117,61 @@ def detect(
         input_size: network input side for models that accept several (Yolo-Fastest: multiples
             of 32; default the model's own, 320).
     Returns:
-        Detections with boxes in pixels of ``image``.
+        Detections with boxes in pixels of ``image``. Same as ``refine(infer(...), ...)``.
     """
+    _check(conf, iou, max_det)
+    start = time.perf_counter()
+    allowed = resolve_classes(classes)
+    raw = infer(loaded, image, conf=conf, input_size=input_size)
+    det = _refine(raw, conf=conf, iou=iou, allowed=allowed, max_det=max_det)
+    return replace(det, total_ms=1000.0 * (time.perf_counter() - start))
+
+
+def _check(conf: float, iou: float, max_det: int) -> None:
     if not 0.0 <= conf <= 1.0 or not 0.0 < iou <= 1.0:
         raise CnnappsError(f"conf must be in [0, 1] and iou in (0, 1], got conf={conf}, iou={iou}")
     if max_det < 1:
         raise CnnappsError(f"max_det must be at least 1, got {max_det}")
+
+
+def infer(
+    loaded: Any,
+    image: Image.Image | np.ndarray | bytes | str | Path,
+    *,
+    conf: float = 0.0,
+    input_size: int | None = None,
+) -> Detections:
+    """The model's candidate boxes above ``conf`` before our NMS, class filter and max_det.
+
+    The expensive half of :func:`detect`: pages cache it per (model, image, input size) and
+    apply :func:`refine` when a threshold slider moves, so display settings never rerun the model.
+    Darknet candidates start at OpenCV's 0.2 floor (see ``SCORE_FLOOR``).
+    """
     start = time.perf_counter()
     arr = _as_array(image)
-    allowed = resolve_classes(classes)
     family = loaded.spec.options.get("family")
     if family == "darknet":
-        det = _detect_darknet(loaded, arr, conf=conf, iou=iou, allowed=allowed, max_det=max_det,
-                              input_size=input_size)
+        det = _infer_darknet(loaded, arr, conf=conf, input_size=input_size)
     elif family == "torchvision":
-        det = _detect_torchvision(loaded, arr, conf=conf, iou=iou, allowed=allowed, max_det=max_det)
+        det = _infer_torchvision(loaded, arr, conf=conf)
     else:
         raise ValueError(f"{loaded.spec.name} is not a detection model (options.family={family!r})")
-    total = 1000.0 * (time.perf_counter() - start)
-    return _replace(det, total_ms=total)
+    return replace(det, total_ms=1000.0 * (time.perf_counter() - start))
 
 
-def _replace(det: Detections, **changes: Any) -> Detections:
-    from dataclasses import replace
-
-    return replace(det, **changes)
+def refine(
+    raw: Detections,
+    *,
+    conf: float = 0.25,
+    iou: float = 0.45,
+    classes: Collection[str] | None = None,
+    max_det: int = 300,
+) -> Detections:
+    """Apply the score threshold, class filter, per-class NMS and max_det to :func:`infer`'s output."""
+    _check(conf, iou, max_det)
+    start = time.perf_counter()
+    det = _refine(raw, conf=conf, iou=iou, allowed=resolve_classes(classes), max_det=max_det)
+    return replace(det, total_ms=raw.total_ms + 1000.0 * (time.perf_counter() - start))
 
 
 def _forward(loaded: Any, x: Any) -> tuple[Any, float]:
@@ -149,10 +182,7 @@ def _forward(loaded: Any, x: Any) -> tuple[Any, float]:
     return out, 1000.0 * (time.perf_counter() - t0)
 
 
-def _detect_darknet(
-    loaded: Any, arr: np.ndarray, *, conf: float, iou: float, allowed: frozenset[int] | None,
-    max_det: int, input_size: int | None,
-) -> Detections:
+def _infer_darknet(loaded: Any, arr: np.ndarray, *, conf: float, input_size: int | None) -> Detections:
     spec = loaded.spec
     side = int(input_size or spec.options.get("input_size", 320))
     if side % 32 or not 64 <= side <= 1024:
@@ -163,113 +193,127 @@ def _detect_darknet(
     out, forward_ms = _forward(loaded, x)
     rows = out[0].float().cpu()
     cand = candidates(rows, conf=conf)
-    to_coco = torch.tensor(spec.options["coco_ids"], dtype=torch.int64)
-    cls = to_coco[cand.class_ids]
-    boxes = cand.boxes * torch.tensor([w, h, w, h], dtype=torch.float32)
-    if allowed is not None:
-        m = torch.tensor([int(c) in allowed for c in cls], dtype=torch.bool)
-        boxes, scores, cls, rows_idx = boxes[m], cand.scores[m], cls[m], cand.rows[m]
-    else:
-        scores, rows_idx = cand.scores, cand.rows
-    keep = batched_nms(boxes, scores, cls, iou)[:max_det]
-    trace = _yolo_trace(loaded.module, rows, side, boxes, scores, cls, rows_idx, keep, iou)
-    names = coco_categories()
-    return Detections(
-        model_name=spec.name,
-        device=str(loaded.device),
-        elapsed_ms=forward_ms,
-        boxes=boxes[keep].numpy().astype(np.float32),
-        scores=scores[keep].numpy().astype(np.float32),
-        class_ids=cls[keep].numpy().astype(np.int64),
-        labels=tuple(names[int(c)] for c in cls[keep]),
-        image_size=(w, h),
-        input_size=(side, side),
-        trace=trace,
-    )
-
-
-def _yolo_trace(
-    module: Any, rows: torch.Tensor, side: int, boxes: torch.Tensor, scores: torch.Tensor,
-    cls: torch.Tensor, rows_idx: torch.Tensor, keep: torch.Tensor, iou: float,
-) -> YoloTrace:
+    cls = torch.tensor(spec.options["coco_ids"], dtype=torch.int64)[cand.class_ids]
+    boxes = (cand.boxes * torch.tensor([w, h, w, h], dtype=torch.float32)).numpy()
+    order = np.argsort(-cand.scores.numpy(), kind="stable")
     heads, objectness, starts = [], [], []
     start = 0
-    for info, stride in zip(module.head_infos, module.head_strides, strict=True):
+    for info, stride in zip(loaded.module.head_infos, loaded.module.head_strides, strict=True):
         gh, gw = side // stride, side // stride
         a = len(info.anchors)
         objectness.append(rows[start : start + a * gh * gw, 4].reshape(a, gh, gw).numpy().copy())
         heads.append((stride, gh, gw, info.anchors))
         starts.append((start, a, gh, gw))
         start += a * gh * gw
-    cells = np.zeros((len(rows_idx), 4), np.int64)
-    for k, r in enumerate(rows_idx.tolist()):
+    cells = np.zeros((len(cand.rows), 4), np.int64)
+    for k, r in enumerate(cand.rows.tolist()):
         for head, (s0, a, gh, gw) in enumerate(starts):
             if s0 <= r < s0 + a * gh * gw:
                 rel = r - s0
                 cells[k] = (head, rel // (gh * gw), (rel // gw) % gh, rel % gw)
                 break
-    # Which kept box removed each other candidate: the best-scoring kept box of the same class
-    # that overlaps it by more than ``iou`` (greedy NMS visits boxes by score).
-    suppressed_by = np.full(len(rows_idx), -1, np.int64)
-    if len(keep) and len(rows_idx):
-        ov = box_iou(boxes, boxes[keep])  # [K, N]
-        same = cls[:, None] == cls[keep][None, :]
-        hit = (ov > iou) & same & (scores[:, None] <= scores[keep][None, :])
-        kept_set = set(keep.tolist())
-        for k in range(len(rows_idx)):
-            if k in kept_set:
-                continue
-            js = hit[k].nonzero().squeeze(1)
-            if len(js):
-                suppressed_by[k] = int(js[0])  # keep is sorted by score: first = best
-    return YoloTrace(
-        heads=tuple(heads),
-        objectness=tuple(objectness),
-        input_size=(side, side),
-        candidates=boxes.numpy().astype(np.float32),
-        cand_scores=scores.numpy().astype(np.float32),
-        cand_class_ids=cls.numpy().astype(np.int64),
-        cand_cells=cells,
-        suppressed_by=suppressed_by,
-        kept=keep.numpy().astype(np.int64),
+    boxes, scores, cls_np, cells = boxes[order], cand.scores.numpy()[order], cls.numpy()[order], cells[order]
+    n = len(order)
+    trace = YoloTrace(
+        heads=tuple(heads), objectness=tuple(objectness), input_size=(side, side),
+        candidates=boxes.astype(np.float32), cand_scores=scores.astype(np.float32),
+        cand_class_ids=cls_np.astype(np.int64), cand_cells=cells,
+        suppressed_by=np.full(n, -1, np.int64), kept=np.arange(n, dtype=np.int64),
+    )
+    return _detections(spec.name, loaded.device, forward_ms, boxes, scores, cls_np, (w, h), (side, side),
+                       trace=trace)
+
+
+def _detections(name: str, device: Any, forward_ms: float, boxes: np.ndarray, scores: np.ndarray,
+                cls: np.ndarray, image_size: tuple[int, int], input_size: tuple[int, int],
+                masks: np.ndarray | None = None, trace: YoloTrace | None = None) -> Detections:
+    names = coco_categories()
+    return Detections(
+        model_name=name,
+        device=str(device),
+        elapsed_ms=forward_ms,
+        boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
+        scores=np.asarray(scores, np.float32),
+        class_ids=np.asarray(cls, np.int64),
+        labels=tuple(names[int(c)] for c in cls),
+        image_size=image_size,
+        input_size=input_size,
+        masks=masks,
+        trace=trace,
     )
 
 
-def _detect_torchvision(
-    loaded: Any, arr: np.ndarray, *, conf: float, iou: float, allowed: frozenset[int] | None, max_det: int,
-) -> Detections:
-    spec = loaded.spec
+def _refine(raw: Detections, *, conf: float, iou: float, allowed: frozenset[int] | None,
+            max_det: int) -> Detections:
+    m = raw.scores > conf
+    if allowed is not None:
+        m &= np.isin(raw.class_ids, list(allowed))
+    idx = np.nonzero(m)[0]
+    boxes = torch.from_numpy(raw.boxes[idx])
+    scores = torch.from_numpy(raw.scores[idx])
+    cls = torch.from_numpy(raw.class_ids[idx])
+    keep_t = batched_nms(boxes, scores, cls, iou)[:max_det]  # sorted by score, best first
+    keep = idx[keep_t.numpy()]
+    trace = raw.trace
+    if trace is not None:  # raw darknet detections are exactly the trace's candidates
+        trace = _suppression(trace, idx, keep_t.numpy(), boxes, scores, cls, iou)
+    return replace(
+        raw,
+        boxes=raw.boxes[keep],
+        scores=raw.scores[keep],
+        class_ids=raw.class_ids[keep],
+        labels=tuple(raw.labels[i] for i in keep),
+        masks=None if raw.masks is None else raw.masks[keep],
+        trace=trace,
+    )
+
+
+def _suppression(tr: YoloTrace, idx: np.ndarray, keep: np.ndarray, boxes: torch.Tensor,
+                 scores: torch.Tensor, cls: torch.Tensor, iou: float) -> YoloTrace:
+    """The trace restricted to the candidates that passed the filters, with who-removed-whom.
+
+    A candidate NMS removed is attributed to the best-scoring kept box of its class that
+    overlaps it by more than ``iou`` (greedy NMS visits boxes by score).
+    """
+    suppressed_by = np.full(len(idx), -1, np.int64)
+    if len(keep) and len(idx):
+        keep_t = torch.from_numpy(keep)
+        hit = (box_iou(boxes, boxes[keep_t]) > iou) & (cls[:, None] == cls[keep_t][None, :])
+        hit &= scores[:, None] <= scores[keep_t][None, :]
+        kept = set(keep.tolist())
+        for k in range(len(idx)):
+            if k not in kept:
+                js = hit[k].nonzero().squeeze(1)
+                if len(js):
+                    suppressed_by[k] = int(js[0])
+    return replace(
+        tr,
+        candidates=tr.candidates[idx], cand_scores=tr.cand_scores[idx],
+        cand_class_ids=tr.cand_class_ids[idx], cand_cells=tr.cand_cells[idx],
+        suppressed_by=suppressed_by, kept=keep.astype(np.int64),
+    )
+
+
+def _infer_torchvision(loaded: Any, arr: np.ndarray, *, conf: float) -> Detections:
     h, w = arr.shape[:2]
     small, scale = _shrink(arr, MAX_SIDE)
     x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).float().div_(255.0)
     out, forward_ms = _forward(loaded, [x.to(loaded.device)])
-    pred = {k: v.detach().float().cpu() if k != "labels" else v.detach().cpu() for k, v in out[0].items()}
-    boxes, scores, cls = pred["boxes"] / scale, pred["scores"], pred["labels"].to(torch.int64)
-    m = scores > conf
-    if allowed is not None:
-        m &= torch.tensor([int(c) in allowed for c in cls], dtype=torch.bool)
-    idx = m.nonzero().squeeze(1)
-    keep = idx[batched_nms(boxes[idx], scores[idx], cls[idx], iou)][:max_det]
+    pred = out[0]
+    scores = pred["scores"].detach().float().cpu()
+    sel = (scores > conf).nonzero().squeeze(1)
+    sel = sel[torch.argsort(scores[sel], descending=True, stable=True)]
+    boxes = pred["boxes"].detach().float().cpu()[sel] / scale
+    cls = pred["labels"].detach().cpu().to(torch.int64)[sel]
     masks = None
     if "masks" in pred:
-        mk = pred["masks"][keep, 0].numpy() > 0.5  # Mask R-CNN: per-pixel probability, paper's 0.5
+        mk = pred["masks"].detach().cpu()[sel, 0].numpy() > 0.5  # Mask R-CNN's usual 0.5 cut
         if scale != 1.0 and len(mk):
             mk = np.stack([cv2.resize(m_.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
                            for m_ in mk])
-        masks = mk.reshape(len(keep), h, w)
-    names = coco_categories()
-    return Detections(
-        model_name=spec.name,
-        device=str(loaded.device),
-        elapsed_ms=forward_ms,
-        boxes=boxes[keep].numpy().astype(np.float32),
-        scores=scores[keep].numpy().astype(np.float32),
-        class_ids=cls[keep].numpy().astype(np.int64),
-        labels=tuple(names[int(c)] for c in cls[keep]),
-        image_size=(w, h),
-        input_size=tuple(small.shape[:2]),
-        masks=masks,
-    )
+        masks = mk.reshape(len(sel), h, w)
+    return _detections(loaded.spec.name, loaded.device, forward_ms, boxes.numpy(), scores[sel].numpy(),
+                       cls.numpy(), (w, h), tuple(small.shape[:2]), masks=masks)
 
 
 @dataclass(frozen=True, eq=False)
