@@ -27,9 +27,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cnnapps  # noqa: E402
+from cnnapps.models.yolo_fastest import preprocess  # noqa: E402
 from cnnapps.samples import sample_path  # noqa: E402
 from cnnapps.tasks.detect import detect, detect_video  # noqa: E402
-from cnnapps.models.yolo_fastest import preprocess  # noqa: E402
 from cnnapps.video import encode_mp4  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from cnnapps.results_detection import Detections
+from cnnapps.results.detection import Detections
 
 __all__ = ["PALETTE", "class_colour", "draw_boxes", "draw_detections", "draw_yolo_grid"]
 

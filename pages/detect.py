@@ -6,6 +6,7 @@ import streamlit as st
 from cnnapps.coco import coco_categories
 from cnnapps.draw import draw_detections, draw_yolo_grid
 from cnnapps.errors import CnnappsError
+from cnnapps.samples import SAMPLES
 from cnnapps.tasks.detect import detect_video, detection_cam, refine
 from cnnapps.ui.detection import annotated_png, cached_infer, cached_photo, coco_json
 from cnnapps.ui.errors import show_error
@@ -21,6 +22,9 @@ ensure_app_navigation()
 VIDEO = InputKind(label="Video file", suffixes=(".mp4", ".mov", ".avi", ".webm", ".mkv"), camera=False,
                   samples=())
 MAX_FRAMES = 300  # a frame limit keeps a shared CPU responsive: 10 s of 30 fps video
+# the darknet test photos first: they have several COCO objects each
+PHOTOS = InputKind(IMAGE.label, IMAGE.suffixes, camera=True,
+                   samples=tuple(sorted(SAMPLES, key=lambda s: s.name not in ("dog", "pets", "eagle"))))
 NAMES = sorted(n for n in coco_categories() if n not in ("__background__", "N/A"))
 
 st.title("Detect objects")
@@ -30,6 +34,7 @@ st.caption("Find the 80 COCO object classes in photos and videos: a box, a label
 
 left, right = st.columns([2, 5])
 with left:
+    st.session_state.setdefault("detect_model", "yolo-fastest-1.1-xl")  # the better bundled model
     spec = model_picker("detection", key="detect_model")
     conf = st.slider("Confidence threshold", 0.0, 1.0, 0.25, 0.05, key="detect_conf",
                      help="Boxes scoring below this are hidden.")
@@ -98,7 +103,7 @@ if mode == "Video":
     st.stop()
 
 with right:
-    files = file_input(IMAGE, key="detect_photos", multiple=True)
+    files = file_input(PHOTOS, key="detect_photos", multiple=True)
 if not files:
     right.info("Choose a sample photo, upload photos or take one with the camera.", icon=":material/photo:")
     st.stop()
@@ -139,7 +144,7 @@ if len(files) == 1:
                          label="CSV")
 
         if len(det):
-            choices = [f"{i + 1}: {lab} {s:.2f}" for i, (lab, s) in enumerate(zip(det.labels, det.scores))]
+            choices = [f"{i + 1}: {lab} {s:.2f}" for i, (lab, s) in enumerate(zip(det.labels, det.scores, strict=True))]
             chosen = choices.index(st.selectbox("Explain one detection", choices, key="detect_chosen"))
         else:
             chosen = None

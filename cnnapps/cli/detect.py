@@ -19,7 +19,6 @@ from cnnapps.cli.common import (
     add_output_args,
     expand_inputs,
     load_or_exit,
-    progress,
     run_items,
     write_records,
 )
@@ -37,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", help="photos, videos or directories of them")
     add_model_arg(p, "detection")
+    p.set_defaults(model="yolo-fastest-1.1-xl")  # the better bundled model, not the first by name
     p.add_argument("--conf", type=float, default=0.25, help="score threshold, 0..1 (default 0.25)")
     p.add_argument("--iou", type=float, default=0.45, help="per-class NMS IoU threshold (default 0.45)")
     p.add_argument("--classes", default=None, help="comma-separated COCO names to keep, e.g. person,dog")
@@ -50,12 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _records(name: str, det: Any, frame: int | None = None) -> list[dict[str, Any]]:
-    rows = [{"file": name, "frame": frame, **row} for row in det.rows()]
-    if not rows and frame is None:  # a photo with nothing found still gets its line
-        rows = [{"file": name, "frame": None, "class": None, "score": None,
-                 "x1": None, "y1": None, "x2": None, "y2": None}]
-    return rows
+def _records(det: Any, frame: int | None = None) -> list[dict[str, Any]]:
+    if frame is not None:
+        return [{"frame": frame, **row} for row in det.rows()]
+    # a photo with nothing found still gets its line
+    return det.rows() or [{"class": None, "score": None, "x1": None, "y1": None, "x2": None, "y2": None}]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             rows: list[dict[str, Any]] = []
 
             def on_frame(i: int, det: Any) -> None:
-                rows.extend(_records(name, det, i))
+                rows.extend(_records(det, i))
                 coco_items.append((f"{name}#frame={i}", det))
 
             result = detect_video(loaded, path, max_frames=args.max_frames, on_frame=on_frame, **opts)
@@ -103,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
         coco_items.append((name, det))
         if args.save_annotated is not None:
             draw_detections(image, det).save(args.save_annotated / f"{path.stem}_detections.png")
-        return _records(name, det)
+        return _records(det)
 
-    records, code = run_items(progress(paths, len(paths), "detect"), one)
+    records, code = run_items(paths, one, name=str, desc="detect")
     if args.format == "coco":
         cats = {i: n for i, n in enumerate(coco_categories()) if n not in ("__background__", "N/A")}
         doc = coco_document(coco_items, cats)

@@ -32,7 +32,7 @@ from torchvision.ops import batched_nms, box_iou
 from cnnapps.coco import coco_categories
 from cnnapps.errors import CnnappsError
 from cnnapps.models.yolo_fastest import candidates, preprocess
-from cnnapps.results_detection import Detections, YoloTrace
+from cnnapps.results.detection import Detections, YoloTrace
 
 __all__ = [
     "MAX_SIDE", "VideoDetections", "detect", "detect_video", "detection_cam", "infer", "refine",
@@ -437,7 +437,8 @@ def detection_cam(
     else:
         x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).float().div_(255.0)[None]
     # EigenCAM ignores targets (no backward pass); grad-cam still wants one callable per image.
-    heat = cam_heatmap(loaded, x.to(loaded.device), [lambda output: 0.0], method="eigencam")
+    heat = cam_heatmap(loaded, x.to(loaded.device), None if spec.options.get("family") == "darknet"
+                       else [lambda output: 0.0], method="eigencam")
     heat = cv2.resize(np.asarray(heat, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     heat = np.clip(heat, 0.0, 1.0)
     if index is None:
