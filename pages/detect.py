@@ -15,6 +15,7 @@ from cnnapps.ui.loaders import app_device, model_or_stop
 from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.progress import progress_bar
 from cnnapps.ui.widgets import download_csv, download_zip, model_details, model_picker
+from cnnapps.video import video_info
 from cnnapps.viz import overlay_heatmap
 
 ensure_app_navigation()
@@ -65,10 +66,20 @@ if mode == "Video":
                     "processed.", icon=":material/movie:")
             st.stop()
         video = files[0]
+        try:
+            info = video_info(video.data)
+        except CnnappsError as err:
+            show_error(err, context=video.name)
+            st.stop()
+        st.caption(f"{video.name}: {info.width}×{info.height} px, {info.fps:.1f} fps, "
+                   f"about {info.n_frames} frames, codec {info.codec}")
         n_frames = st.slider("Frames to process at most", 10, MAX_FRAMES, 150, 10, key="detect_frames")
         key = (video.digest, spec.name, device, input_size, tuple(sorted(opts.items(), key=str)), n_frames)
         runs = st.session_state.setdefault("detect_video_runs", {})
-        if st.button("Detect in video", type="primary", icon=":material/play_arrow:") and key not in runs:
+        # A callback, not the button's return value: the request survives any rerun in between.
+        st.button("Detect in video", type="primary", icon=":material/play_arrow:", key="detect_video_run",
+                  on_click=st.session_state.__setitem__, args=("detect_video_requested", True))
+        if st.session_state.pop("detect_video_requested", False) and key not in runs:
             update, close = progress_bar("Detecting in video frames…")
             try:
                 runs.clear()  # one result per session: videos are large

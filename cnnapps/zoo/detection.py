@@ -75,7 +75,7 @@ for _variant, _m in _YOLO.items():
                 "each) for 80 COCO classes at 320x320, ported from darknet by our own cfg/weights reader.",
                 metrics=MappingProxyType({
                     "COCO val2017 mAP@0.5 (%, author's report at 320x320)": float(_m["map50"]),
-                    "parity vs darknet reference: worst box IoU (10 photos)": float(_m["parity_iou"]),
+                    "parity vs darknet reference: worst box IoU (%, 10 photos)": 100 * float(_m["parity_iou"]),
                 }),
             ),
             options=MappingProxyType({
