@@ -1,7 +1,7 @@
 """Draw detections on images: one stable colour per class, labels readable at any image size.
 
-Pure PIL/numpy (no Streamlit). Line width and font size scale with the image (about 0.3 % and
-2.2 % of the mean side), so a 300 px thumbnail and a 4000 px photo both read well.
+Pure PIL/numpy (no Streamlit). Line width and font size scale with the image (about 0.4 % and
+3.5 % of the mean side), so a 300 px thumbnail and a 4000 px photo both read well.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def draw_boxes(
     im = im.copy()
     w, h = im.size
     mean_side = (w + h) / 2
-    lw = max(2, round(mean_side * 0.003 * width_scale))
-    font = _font(max(10, round(mean_side * 0.022)))
+    lw = max(2, round(mean_side * 0.004 * width_scale))
+    font = _font(max(12, round(mean_side * 0.035)))
     d = ImageDraw.Draw(im)
     for k, (box, text, colour) in enumerate(zip(boxes, texts, colours, strict=True)):
         x1, y1, x2, y2 = (float(v) for v in box)

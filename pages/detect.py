@@ -20,7 +20,7 @@ from cnnapps.viz import overlay_heatmap
 
 ensure_app_navigation()
 
-VIDEO = InputKind(label="Video file", suffixes=(".mp4", ".mov", ".avi", ".webm", ".mkv"), camera=False,
+VIDEO = InputKind(label="video file", suffixes=(".mp4", ".mov", ".avi", ".webm", ".mkv"), camera=False,
                   samples=())
 MAX_FRAMES = 300  # a frame limit keeps a shared CPU responsive: 10 s of 30 fps video
 # the darknet test photos first: they have several COCO objects each

@@ -297,7 +297,7 @@ def _suppression(tr: YoloTrace, idx: np.ndarray, keep: np.ndarray, boxes: torch.
 def _infer_torchvision(loaded: Any, arr: np.ndarray, *, conf: float) -> Detections:
     h, w = arr.shape[:2]
     small, scale = _shrink(arr, MAX_SIDE)
-    x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).float().div_(255.0)
+    x = torch.from_numpy(np.array(small, copy=not small.flags.writeable)).permute(2, 0, 1).float().div_(255.0)
     out, forward_ms = _forward(loaded, [x.to(loaded.device)])
     pred = out[0]
     scores = pred["scores"].detach().float().cpu()
@@ -435,7 +435,7 @@ def detection_cam(
         side = int(input_size or spec.options.get("input_size", 320))
         x = preprocess(small, side)
     else:
-        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1).float().div_(255.0)[None]
+        x = torch.from_numpy(np.array(small, copy=not small.flags.writeable)).permute(2, 0, 1).float().div_(255.0)[None]
     # EigenCAM ignores targets (no backward pass); grad-cam still wants one callable per image.
     heat = cam_heatmap(loaded, x.to(loaded.device), None if spec.options.get("family") == "darknet"
                        else [lambda output: 0.0], method="eigencam")
