@@ -36,6 +36,7 @@ _LAZY: dict[str, str] = {
     "classify": "cnnapps.tasks.classify",
     "sentiment": "cnnapps.tasks.sentiment",
     "explain_sentiment": "cnnapps.tasks.sentiment:explain",
+    "detect": "cnnapps.tasks.detect",
 }
 
 __all__ = sorted(_LAZY)

@@ -20,6 +20,9 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/detect.py", ":material/center_focus_strong:", "Detect objects",
+     "80 COCO classes in photos and videos with Yolo-Fastest (bundled, our darknet port) or "
+     "torchvision's detectors; the YOLO grid explained, EigenCAM, COCO JSON/CSV/ZIP downloads."),
 ]
 
 columns = st.columns(len(APPS))

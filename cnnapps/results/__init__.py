@@ -7,10 +7,12 @@ so pages, the CLI and CSV/JSON downloads treat them alike.
 
 from cnnapps.results.base import Result, Row
 from cnnapps.results.classification import Classification, Prediction
+from cnnapps.results.detection import Detections
 from cnnapps.results.sentiment import Explanation, NGram, SentimentResult, TokenWeight
 
 __all__ = [
     "Classification",
+    "Detections",
     "Explanation",
     "NGram",
     "Prediction",
