@@ -1,0 +1,150 @@
+"""Face models: MTCNN (detection + 5 landmarks) and two embedding networks.
+
+- ``mtcnn``: facenet-pytorch 2.5.3's MTCNN (Zhang et al. 2016). Its P/R/O-net weights ship
+  inside the facenet-pytorch wheel and are read by its constructor, so there is no file of ours
+  to resolve (``weights={}``: works offline).
+- ``mobilefacenet`` (bundled): our port of foamliu/MobileFaceNet (ArcFace loss, MS1M), 112x112.
+- ``facenet_vggface2`` (download): facenet-pytorch's InceptionResnetV1 trained on VGGFace2,
+  160x160, downloaded on first use into ``$TORCH_HOME/checkpoints`` (facenet-pytorch's own cache,
+  so a file it downloaded earlier is reused).
+
+Thresholds are cosine similarities from ``scripts/calibrate_faces.py`` (see docs/faces.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+import torch
+from torch import nn
+
+from cnnapps.models.mobilefacenet import EMBEDDING_DIM, INPUT_SIZE, MEAN, STD, mobilefacenet
+from cnnapps.registry import ModelMeta, ModelSpec, WeightsSource, register
+
+__all__: list[str] = []
+
+MS1M_CAVEAT = (
+    "Trained on MS-Celeb-1M, a data set withdrawn by its publisher whose terms were for "
+    "non-commercial research: shown here as a research demo only."
+)
+
+
+def _mtcnn() -> nn.Module:
+    from facenet_pytorch import MTCNN
+
+    # keep_all: every face; the constructor reads pnet.pt/rnet.pt/onet.pt from the wheel.
+    return MTCNN(keep_all=True, device="cpu")
+
+
+register(
+    ModelSpec(
+        name="mtcnn",
+        task="face_detection",
+        display_name="MTCNN (facenet-pytorch, offline)",
+        build=_mtcnn,
+        weights=MappingProxyType({}),
+        load=lambda paths: _mtcnn().eval(),
+        head="boxes",
+        meta=ModelMeta(
+            licence="MIT (facenet-pytorch); weights from the MTCNN authors' release",
+            citation="Zhang et al. 2016, Joint Face Detection and Alignment using Multitask Cascaded "
+            "Convolutional Networks, IEEE SPL 23(10)",
+            description="Three-stage cascade (P-, R-, O-net) over an image pyramid: face boxes, a "
+            "face probability and five landmarks (eyes, nose, mouth corners).",
+        ),
+        options=MappingProxyType({"min_probability": 0.9, "min_face_size": 20}),
+    )
+)
+
+
+def _load_mobilefacenet(paths: Mapping[str, Path]) -> nn.Module:
+    model = mobilefacenet()
+    model.load_state_dict(torch.load(paths["model"], map_location="cpu", weights_only=True), strict=True)
+    return model.eval()
+
+
+register(
+    ModelSpec(
+        name="mobilefacenet",
+        task="face_embedding",
+        display_name="MobileFaceNet, ArcFace / MS1M (bundled, offline)",
+        build=mobilefacenet,
+        weights=MappingProxyType({
+            "model": WeightsSource(
+                filename="mobilefacenet.pt",
+                sha256="90a00ba1d8b0b688af3deb731ed53dca582e6106805d1bc3cfdef55f570493f4",
+                bundled=True,
+                size_bytes=4_135_271,
+            )
+        }),
+        load=_load_mobilefacenet,
+        head="embedding",
+        meta=ModelMeta(
+            licence="Apache-2.0 (foamliu/MobileFaceNet); training data MS1M: research use",
+            citation="Chen et al. 2018, MobileFaceNets: Efficient CNNs for Accurate Real-Time Face "
+            "Verification on Mobile Devices, arXiv:1804.07573; ArcFace: Deng et al. 2019",
+            description="1.0 M parameters, 112x112 aligned face -> 128-d embedding. Source reports "
+            "99.48 % on LFW.",
+            # scripts/calibrate_faces.py (docs/faces.md): 22 reference crops, 225 pairs
+            metrics=MappingProxyType({"reference pairs: accuracy at threshold (%)": 100.0}),
+            caveat=MS1M_CAVEAT,
+        ),
+        options=MappingProxyType({
+            "input_size": INPUT_SIZE, "mean": MEAN, "std": STD, "embedding_dim": EMBEDDING_DIM,
+            # Cosine threshold from scripts/calibrate_faces.py: the middle of the gap between
+            # the lowest same-person (0.550) and highest different-person (0.243) similarity.
+            "threshold": 0.40,
+        }),
+    )
+)
+
+
+def _inception_resnet() -> nn.Module:
+    from facenet_pytorch import InceptionResnetV1
+
+    model = InceptionResnetV1(classify=False)
+    model.logits = nn.Linear(512, 8631)  # in the checkpoint (VGGFace2's identities); unused
+    return model
+
+
+def _load_inception(paths: Mapping[str, Path]) -> nn.Module:
+    model = _inception_resnet()
+    model.load_state_dict(torch.load(paths["model"], map_location="cpu", weights_only=True), strict=True)
+    return model.eval()
+
+
+register(
+    ModelSpec(
+        name="facenet_vggface2",
+        task="face_embedding",
+        display_name="FaceNet InceptionResnetV1, VGGFace2 (download)",
+        build=_inception_resnet,
+        weights=MappingProxyType({
+            "model": WeightsSource(
+                filename="20180402-114759-vggface2.pt",
+                url="https://github.com/timesler/facenet-pytorch/releases/download/v2.2.9/"
+                "20180402-114759-vggface2.pt",
+                cache="torch_home",
+            )
+        }),
+        load=_load_inception,
+        head="embedding",
+        meta=ModelMeta(
+            licence="MIT (facenet-pytorch); weights: David Sandberg's facenet (MIT), data VGGFace2",
+            citation="Schroff et al. 2015, FaceNet, CVPR; Cao et al. 2018, VGGFace2, FG",
+            description="InceptionResnetV1, 160x160 aligned face -> 512-d embedding; facenet-pytorch "
+            "reports 99.65 % on LFW.",
+            caveat="VGGFace2 (faces collected from the web) was released for research use; the "
+            "threshold below was not calibrated on this machine (no weights offline).",
+        ),
+        options=MappingProxyType({
+            "input_size": 160, "mean": (127.5 / 255,) * 3, "std": (128 / 255,) * 3,
+            "embedding_dim": 512,
+            # Not measured here (the weights cannot be downloaded on the build machine): a
+            # conservative cosine value; run scripts/calibrate_faces.py --model facenet_vggface2.
+            "threshold": 0.50,
+        }),
+    )
+)
