@@ -87,15 +87,18 @@ register(
             "Verification on Mobile Devices, arXiv:1804.07573; ArcFace: Deng et al. 2019",
             description="1.0 M parameters, 112x112 aligned face -> 128-d embedding. Source reports "
             "99.48 % on LFW.",
-            # scripts/calibrate_faces.py (docs/faces.md): 22 reference crops, 225 pairs
-            metrics=MappingProxyType({"reference pairs: accuracy at threshold (%)": 100.0}),
+            # scripts/calibrate_faces.py (docs/faces.md): 36 same / 192 different pairs of the 22
+            # reference faces through our pipeline; tiny and separable, so not a benchmark.
+            metrics=MappingProxyType({"verification accuracy, 228 reference pairs (%)": 100.0,
+                                      "ROC AUC, 228 reference pairs": 1.0}),
             caveat=MS1M_CAVEAT,
         ),
         options=MappingProxyType({
             "input_size": INPUT_SIZE, "mean": MEAN, "std": STD, "embedding_dim": EMBEDDING_DIM,
             # Cosine threshold from scripts/calibrate_faces.py: the middle of the gap between
-            # the lowest same-person (0.550) and highest different-person (0.243) similarity.
-            "threshold": 0.40,
+            # the lowest same-person (0.549) and highest different-person (0.243) similarity of our
+            # pipeline on the 22 reference faces (set B).
+            "threshold": 0.396,
         }),
     )
 )
