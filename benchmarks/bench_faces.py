@@ -44,7 +44,9 @@ def main() -> None:
     embedder = cnnapps.load("mobilefacenet", device="cpu")
     images = [np.asarray(Image.open(face_sample_path(s.name)).convert("RGB")) for s in FACE_SAMPLES]
     pils = [Image.fromarray(im) for im in images]
-    mtcnn, net = detector.module, embedder.module
+    from facenet_pytorch import MTCNN
+
+    mtcnn, net = MTCNN(keep_all=True, device="cpu"), embedder.module  # the library's own object
     mean = torch.tensor(embedder.spec.options["mean"]).view(1, 3, 1, 1)
     std = torch.tensor(embedder.spec.options["std"]).view(1, 3, 1, 1)
 

@@ -12,7 +12,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from cnnapps.faces.results import Face
+from cnnapps.results.faces import Face
 
 __all__ = ["MARGIN", "Method", "anonymise_array"]
 

@@ -27,7 +27,7 @@ from cnnapps.faces.detect import DetectOptions, run_mtcnn
 from cnnapps.faces.embed import align_all, embed_crops
 from cnnapps.faces.errors import NoFaceFound
 from cnnapps.faces.gallery import FaceGallery, match
-from cnnapps.faces.results import (
+from cnnapps.results.faces import (
     FaceClusters,
     FaceDetections,
     FaceEmbeddings,

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from facenet_pytorch.models.utils.detect_face import detect_face
 
-from cnnapps.faces.results import Face
+from cnnapps.results.faces import Face
 
 __all__ = ["DetectOptions", "run_mtcnn"]
 
@@ -46,6 +46,8 @@ def _as_float(x: object, shape: tuple[int, ...]) -> np.ndarray:
 def run_mtcnn(module: torch.nn.Module, rgb: np.ndarray, options: DetectOptions) -> list[Face]:
     """Faces in ``rgb`` (``[H, W, 3]`` uint8), largest first, at most ``options.max_faces``."""
     h, w = rgb.shape[:2]
+    if min(h, w) < options.min_face_size:
+        return []  # the pyramid would be empty (facenet-pytorch then fails in torch.cat)
     scale = 1.0
     image = rgb
     if options.max_side and max(h, w) > options.max_side:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from cnnapps.faces.align import align_face
-from cnnapps.faces.results import Face
+from cnnapps.results.faces import Face
 
 __all__ = ["align_all", "embed_crops"]
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import CnnappsError, InvalidInput
 
 __all__ = ["GalleryLocked", "InvalidGallery", "NoFaceFound", "PersistenceDisabled", "WrongPassphrase"]
 
 
-class InvalidGallery(CnnappsError, ValueError):
+class InvalidGallery(InvalidInput):
     """A gallery file that is not ours, damaged, or made with another embedding model."""
 
 
-class NoFaceFound(CnnappsError, ValueError):
+class NoFaceFound(InvalidInput):
     """A photo in which the detector found no face (where one is needed, e.g. to verify)."""
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from cnnapps.faces.results import Face
+from cnnapps.results.faces import Face
 
 __all__ = ["PALETTE", "draw_faces", "strip"]
 

@@ -16,10 +16,10 @@ import streamlit as st
 from cnnapps.errors import CnnappsError
 from cnnapps.faces import api
 from cnnapps.faces.gallery import FaceGallery
-from cnnapps.faces.results import FaceDetections, FaceEmbeddings
+from cnnapps.results.faces import FaceDetections, FaceEmbeddings
 from cnnapps.faces.samples import FACE_SAMPLES
 from cnnapps.faces.errors import InvalidGallery
-from cnnapps.faces.results import FaceClusters
+from cnnapps.results.faces import FaceClusters
 from cnnapps.faces.store import GalleryStore, persistence_enabled
 from cnnapps.samples import ASSETS_DIR
 from cnnapps.ui.errors import show_error

@@ -1,8 +1,7 @@
 """Face models: MTCNN (detection + 5 landmarks) and two embedding networks.
 
-- ``mtcnn``: facenet-pytorch 2.5.3's MTCNN (Zhang et al. 2016). Its P/R/O-net weights ship
-  inside the facenet-pytorch wheel and are read by its constructor, so there is no file of ours
-  to resolve (``weights={}``: works offline).
+- ``mtcnn``: facenet-pytorch 2.5.3's MTCNN (Zhang et al. 2016); its P/R/O-net weights come
+  from the facenet-pytorch wheel, bundled here as three files so the registry checks their hashes.
 - ``mobilefacenet`` (bundled): our port of foamliu/MobileFaceNet (ArcFace loss, MS1M), 112x112.
 - ``facenet_vggface2`` (download): facenet-pytorch's InceptionResnetV1 trained on VGGFace2,
   160x160, downloaded on first use into ``$TORCH_HOME/checkpoints`` (facenet-pytorch's own cache,
@@ -31,30 +30,54 @@ MS1M_CAVEAT = (
 )
 
 
-def _mtcnn() -> nn.Module:
-    from facenet_pytorch import MTCNN
+class MtcnnNets(nn.Module):
+    """MTCNN's three networks (facenet-pytorch's PNet, RNet, ONet) as one module.
 
-    # keep_all: every face; the constructor reads pnet.pt/rnet.pt/onet.pt from the wheel.
-    return MTCNN(keep_all=True, device="cpu")
+    Only the networks: the cascade itself (pyramid, NMS, box regression) is facenet-pytorch's
+    ``detect_face``, called by :func:`cnnapps.faces.detect.run_mtcnn`. ``pretrained=False``, so
+    building reads no file; :func:`_load_mtcnn` loads our bundled copies of the wheel's weights.
+    """
 
+    def __init__(self) -> None:
+        super().__init__()
+        from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
+
+        self.pnet, self.rnet, self.onet = PNet(pretrained=False), RNet(pretrained=False), ONet(pretrained=False)
+
+
+def _load_mtcnn(paths: Mapping[str, Path]) -> nn.Module:
+    nets = MtcnnNets()
+    for name in ("pnet", "rnet", "onet"):
+        state = torch.load(paths[name], map_location="cpu", weights_only=True)
+        getattr(nets, name).load_state_dict(state, strict=True)
+    return nets.eval()
+
+
+# The three files are copied unchanged from the facenet-pytorch 2.5.3 wheel (facenet_pytorch/data/).
+_MTCNN_FILES = {
+    "pnet": ("mtcnn_pnet.pt", "a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f", 28_570),
+    "rnet": ("mtcnn_rnet.pt", "bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86", 403_147),
+    "onet": ("mtcnn_onet.pt", "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d", 1_559_269),
+}
 
 register(
     ModelSpec(
         name="mtcnn",
         task="face_detection",
-        display_name="MTCNN (facenet-pytorch, offline)",
-        build=_mtcnn,
-        weights=MappingProxyType({}),
-        load=lambda paths: _mtcnn().eval(),
+        display_name="MTCNN (facenet-pytorch, bundled, offline)",
+        build=MtcnnNets,
+        weights={key: WeightsSource(filename=f, sha256=h, bundled=True, size_bytes=n)
+                 for key, (f, h, n) in _MTCNN_FILES.items()},
+        load=_load_mtcnn,
         head="boxes",
         meta=ModelMeta(
-            licence="MIT (facenet-pytorch); weights from the MTCNN authors' release",
+            licence="MIT (facenet-pytorch, whose wheel ships these weights)",
             citation="Zhang et al. 2016, Joint Face Detection and Alignment using Multitask Cascaded "
             "Convolutional Networks, IEEE SPL 23(10)",
             description="Three-stage cascade (P-, R-, O-net) over an image pyramid: face boxes, a "
             "face probability and five landmarks (eyes, nose, mouth corners).",
         ),
-        options=MappingProxyType({"min_probability": 0.9, "min_face_size": 20}),
+        options={"min_probability": 0.9, "min_face_size": 20},
     )
 )
 
