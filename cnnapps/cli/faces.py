@@ -23,7 +23,6 @@ from pathlib import Path
 from cnnapps.cli import common
 
 COMMAND = "faces"
-SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,14 +87,16 @@ def run(args: argparse.Namespace) -> int:
         common.write_records([{"a": args.a, "b": args.b, **v.rows()[0]}], args.format, args.out)
         return 0
 
-    files = common.expand_inputs(args.inputs, SUFFIXES)
-    items = [(str(f), f) for f in files]
+    files = common.expand_inputs(args.inputs, common.IMAGE_SUFFIXES)
+
+    def each(fn):
+        return common.run_items(files, fn, name=str, desc=f"faces {act}")
 
     if act == "detect":
         def detect_one(path: Path) -> list[dict]:
             d = api.detect_faces(detector, path, min_probability=prob)
             return [{"faces": len(d), **row} for row in d.rows()] or [{"faces": 0}]
-        records, code = common.run_items(items, detect_one)
+        records, code = each(detect_one)
     elif act == "enroll":
         gallery = FaceGallery(embedder.spec.name)
         if args.gallery.exists():
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 return [{"enrolled": False, "note": "no face found"}]
             gallery = enroll(gallery, args.name, e.embeddings[:1])
             return [{"enrolled": True, "name": args.name, "faces_in_photo": len(e)}]
-        records, code = common.run_items(items, enroll_one)
+        records, code = each(enroll_one)
         args.gallery.write_bytes(gallery.to_bytes())
     elif act == "identify":
         try:
@@ -120,12 +121,13 @@ def run(args: argparse.Namespace) -> int:
             return _fail(f"cannot read {args.gallery}: {err.strerror}")
         except CnnappsError as err:
             return _fail(str(err))
-        records, code = common.run_items(items, lambda p: api.identify(
+        records, code = each(lambda p: api.identify(
             embedder, p, gallery, detector=detector, threshold=args.threshold).rows() or [{"faces": 0}])
     elif act == "cluster":
-        result = api.cluster_faces(embedder, items, detector=detector, threshold=args.threshold)
+        result = api.cluster_faces(embedder, [(str(f), f) for f in files], detector=detector,
+                                   threshold=args.threshold)
         records = result.rows()
-        code = 0 if len(result.files) or len(result.errors) < len(items) else 1
+        code = int(bool(files) and len(result.errors) == len(files))
     elif act == "anonymise":
         from PIL import Image
 
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
             out = args.out_dir / f"{path.stem}.anonymised.png"
             Image.fromarray(a.image).save(out)
             return [{"faces": len(a.detections), "output": str(out)}]
-        records, code = common.run_items(items, anonymise_one)
+        records, code = each(anonymise_one)
     else:  # pragma: no cover - argparse restricts the choices
         raise AssertionError(act)
     common.write_records(records, args.format, args.out)
