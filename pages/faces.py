@@ -168,7 +168,7 @@ elif mode == "Identify":
         with st.form("faces_enrol", clear_on_submit=True, border=True):
             name = st.text_input("Name", max_chars=100)
             upload = st.file_uploader("Photo of this person (the largest face is enrolled)",
-                                      type=[s.lstrip(".") for s in FACE_PHOTOS.suffixes])
+                                      type=list(FACE_PHOTOS.suffixes))
             if st.form_submit_button("Enrol", icon=":material/person_add:"):
                 try:
                     if upload is None or not name.strip():

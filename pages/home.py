@@ -20,6 +20,9 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/faces.py", ":material/face:", "Faces",
+     "MTCNN + MobileFaceNet: detect with landmarks, verify two photos, identify against a private "
+     "gallery, cluster a collection by person, blur faces in photos and videos."),
 ]
 
 columns = st.columns(len(APPS))

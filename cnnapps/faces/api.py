@@ -27,6 +27,7 @@ from cnnapps.faces.detect import DetectOptions, run_mtcnn
 from cnnapps.faces.embed import align_all, embed_crops
 from cnnapps.faces.errors import NoFaceFound
 from cnnapps.faces.gallery import FaceGallery, match
+from cnnapps.images import load_image
 from cnnapps.results.faces import (
     FaceClusters,
     FaceDetections,
@@ -35,7 +36,6 @@ from cnnapps.results.faces import (
     Identification,
     Verification,
 )
-from cnnapps.images import load_image
 
 if TYPE_CHECKING:
     from cnnapps.loaded import LoadedModel

@@ -7,20 +7,17 @@ most :data:`_TTL` seconds; nothing about faces goes to disk unless the user save
 
 from __future__ import annotations
 
-import hashlib
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from cnnapps.errors import CnnappsError
 from cnnapps.faces import api
-from cnnapps.faces.gallery import FaceGallery
-from cnnapps.results.faces import FaceDetections, FaceEmbeddings
-from cnnapps.faces.samples import FACE_SAMPLES
 from cnnapps.faces.errors import InvalidGallery
-from cnnapps.results.faces import FaceClusters
+from cnnapps.faces.gallery import FaceGallery
+from cnnapps.faces.samples import FACE_SAMPLES
 from cnnapps.faces.store import GalleryStore, persistence_enabled
+from cnnapps.results.faces import FaceClusters, FaceDetections, FaceEmbeddings
 from cnnapps.samples import ASSETS_DIR
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.inputs import IMAGE, InputFile, InputKind
@@ -33,9 +30,9 @@ _TTL = 600  # seconds a result stays in the server's memory
 _GALLERIES = "faces_galleries"  # session_state key: {model name: FaceGallery}
 
 # The generic photo input with the bundled face photos as samples.
-FACE_PHOTOS = InputKind(label="Photo", suffixes=IMAGE.suffixes, camera=True, samples=FACE_SAMPLES)
+FACE_PHOTOS = InputKind("photo", IMAGE.suffixes, camera=True, samples=FACE_SAMPLES)
 # The same, second sample first: Verify's photo B starts on another photo of the same person.
-FACE_PHOTOS_B = InputKind(label="Photo", suffixes=IMAGE.suffixes, camera=True,
+FACE_PHOTOS_B = InputKind("photo", IMAGE.suffixes, camera=True,
                           samples=(FACE_SAMPLES[1], FACE_SAMPLES[0], *FACE_SAMPLES[2:]))
 
 
@@ -43,8 +40,7 @@ def bundled_face_files() -> list[InputFile]:
     """All bundled face photos as inputs (Cluster's "use all" button)."""
     out = []
     for sample in FACE_SAMPLES:
-        data = sample_bytes(sample)
-        out.append(InputFile(sample.filename.rsplit("/", 1)[-1], data, hashlib.sha256(data).hexdigest()))
+        out.append(InputFile(sample.filename.rsplit("/", 1)[-1], (ASSETS_DIR / sample.filename).read_bytes()))
     return out
 
 
@@ -81,10 +77,6 @@ def similarity_gauge(similarity: float, threshold: float) -> alt.LayerChart:
     line = rule.mark_rule(color="black", strokeWidth=3, strokeDash=[4, 2]).encode(x="t:Q")
     text = rule.mark_text(dy=-24, fontSize=13).encode(x="t:Q", text="label:N")
     return alt.layer(back, bar, line, text).properties(height=90)
-
-
-def sample_bytes(sample) -> bytes:
-    return (ASSETS_DIR / sample.filename).read_bytes()
 
 
 def cached_cluster(model_name: str, device: str, digests: tuple[str, ...], *, files, embedder,

@@ -3,5 +3,4 @@
 One module per task family; each calls :func:`cnnapps.registry.register` at import.
 """
 
-from cnnapps.zoo import imagenet, sentiment  # noqa: F401  (imported for their registrations)
-from cnnapps.zoo import faces  # noqa: F401, E402  (issue 9: MTCNN, MobileFaceNet, FaceNet)
+from cnnapps.zoo import faces, imagenet, sentiment  # noqa: F401  (imported for their registrations)
