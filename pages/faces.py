@@ -58,13 +58,17 @@ with st.expander("Consent and privacy: read before using your own photos", icon=
            "would not show them.")
     )
 
+# The bundled demo gallery: one photo per person; Identify's sample photos then show the others.
+DEMO_PEOPLE = (("Barack Obama", "obama1.jpg"), ("Joe Biden", "biden2.jpg"),
+               ("Kit Harington", "john1.jpg"), ("Rose Leslie", "rose_leslie_img1.jpg"))
+
 MODES = {"Detect": ":material/center_focus_strong:", "Verify": ":material/compare:",
          "Identify": ":material/badge:", "Cluster": ":material/workspaces:",
          "Anonymise": ":material/blur_on:"}
 mode = st.segmented_control("Mode", list(MODES), default="Detect", key="faces_mode",
                             format_func=lambda m: f"{MODES[m]} {m}") or "Detect"
 device = str(app_device())
-left, right = st.columns([2, 3])
+left, right = st.columns([3, 2] if mode == "Verify" else [2, 3])
 detector = model_or_stop(get_spec("mtcnn"), panel=right)
 embedder = None
 if mode in ("Verify", "Identify", "Cluster"):
@@ -151,10 +155,10 @@ elif mode == "Verify":
             show_error(err)
             st.stop()
         if v.same:
-            st.success(f"**Same person** (similarity {v.similarity:.3f} ≥ threshold {v.threshold:.2f})",
+            st.success(f"**Same person** (similarity {v.similarity:.3f} ≥ threshold {v.threshold:.3f})",
                        icon=":material/check_circle:")
         else:
-            st.error(f"**Different people** (similarity {v.similarity:.3f} < threshold {v.threshold:.2f})",
+            st.error(f"**Different people** (similarity {v.similarity:.3f} < threshold {v.threshold:.3f})",
                      icon=":material/cancel:")
         st.altair_chart(similarity_gauge(v.similarity, v.threshold), width="stretch")
         st.image([v.crop_a, v.crop_b], caption=["A (aligned)", "B (aligned)"], width=140)
@@ -164,8 +168,23 @@ elif mode == "Verify":
 elif mode == "Identify":
     gallery = gallery_of(embedder.spec.name)
     with left:
-        st.markdown(f"**Gallery** ({len(gallery.people)} people, {len(gallery)} faces, this session only)")
-        with st.form("faces_enrol", clear_on_submit=True, border=True):
+        files = file_input(FACE_PHOTOS_B, key="faces_identify", multiple=False)
+        st.markdown(f"**Gallery**: {len(gallery.people)} people, {len(gallery)} faces (this session only)")
+        if not len(gallery) and st.button("Enrol the bundled people (Obama, Biden, Kit Harington, "
+                                          "Rose Leslie: one photo each)", icon=":material/group_add:"):
+            for person, photo in DEMO_PEOPLE:
+                res = _embed(next(f for f in bundled_face_files() if f.name == photo))
+                gallery = enroll(gallery, person, res.embeddings[:1], crops=res.crops[:1])
+            set_gallery(gallery)
+            st.rerun()
+        for person in gallery.people:
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.markdown(f"{person} · {gallery.count(person)} face(s)")
+            if c2.button("", key=f"faces_rm_{person}", icon=":material/delete:", help=f"Remove {person}"):
+                set_gallery(remove(gallery, person))
+                st.rerun()
+        with st.expander("Enrol someone", icon=":material/person_add:"), \
+                st.form("faces_enrol", clear_on_submit=True, border=False):
             name = st.text_input("Name", max_chars=100)
             upload = st.file_uploader("Photo of this person (the largest face is enrolled)",
                                       type=list(FACE_PHOTOS.suffixes))
@@ -182,27 +201,19 @@ elif mode == "Identify":
                     st.rerun()
                 except CnnappsError as err:
                     show_error(err)
-        for person in gallery.people:
-            c1, c2 = st.columns([4, 1])
-            c1.markdown(f"{person} · {gallery.count(person)} face(s)")
-            if c2.button("Remove", key=f"faces_rm_{person}", icon=":material/delete:"):
-                set_gallery(remove(gallery, person))
-                st.rerun()
-        c1, c2 = st.columns(2)
-        c1.download_button("Export gallery", gallery.to_bytes(), "face-gallery.json",
-                           mime="application/json", on_click="ignore", disabled=not len(gallery),
-                           icon=":material/download:")
-        imported = c2.file_uploader("Import gallery", type=["json"], key="faces_import",
-                                    label_visibility="collapsed")
-        if imported is not None and st.session_state.get("faces_imported") != imported.file_id:
-            try:
-                set_gallery(FaceGallery.from_bytes(imported.getvalue(), model_name=embedder.spec.name))
-                st.session_state["faces_imported"] = imported.file_id
-                st.rerun()
-            except CnnappsError as err:
-                show_error(err, context=imported.name)
+        with st.expander("Export / import the gallery", icon=":material/import_export:"):
+            st.download_button("Export gallery (JSON: names and embeddings)", gallery.to_bytes(),
+                               "face-gallery.json", mime="application/json", on_click="ignore",
+                               disabled=not len(gallery), icon=":material/download:")
+            imported = st.file_uploader("Import a gallery file", type=["json"], key="faces_import")
+            if imported is not None and st.session_state.get("faces_imported") != imported.file_id:
+                try:
+                    set_gallery(FaceGallery.from_bytes(imported.getvalue(), model_name=embedder.spec.name))
+                    st.session_state["faces_imported"] = imported.file_id
+                    st.rerun()
+                except CnnappsError as err:
+                    show_error(err, context=imported.name)
         persistent_gallery_panel(embedder.spec.name, gallery)
-        files = file_input(FACE_PHOTOS, key="faces_identify", multiple=False)
     with right:
         if not files:
             st.stop()
@@ -212,27 +223,27 @@ elif mode == "Identify":
             show_error(err, context=files[0].name)
             st.stop()
         if not len(gallery):
-            st.info("The gallery is empty: enrol people on the left (or use Cluster), and every face "
-                    "here will be named or called unknown.", icon=":material/person_add:")
+            st.info("The gallery is empty: enrol people on the left (or name a group in Cluster); "
+                    "then every face here is named or called unknown.", icon=":material/person_add:")
         people = list(gallery.people)
         colours = [PALETTE[people.index(m.name) % len(PALETTE)] if m.name else (120, 120, 120)
                    for m in result.matches]
-        labels = [f"{m.label} ({m.similarity:.2f})" for m in result.matches]
+        labels = [f"{m.label} ({m.similarity:.2f})" if m.nearest else m.label for m in result.matches]
         st.image(draw_faces(_rgb(files[0].data), [m.face for m in result.matches], labels=labels,
                             colours=colours, landmarks=False), width="stretch",
-                 caption=f"threshold {result.threshold:.2f}; similarity to the nearest enrolled face")
+                 caption=f"Label: nearest enrolled person and cosine similarity; unknown below "
+                 f"{result.threshold:.3f}")
         if result.matches:
-            st.dataframe(pd.DataFrame(result.rows()), hide_index=True, width="stretch")
+            rows = [{**row, "face": row["face"] + 1} for row in result.rows()]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         else:
             st.info("No face found in this photo.", icon=":material/face_retouching_off:")
 
 elif mode == "Cluster":
     with left:
-        files = file_input(FACE_PHOTOS, key="faces_cluster", multiple=True)
-        if st.button("Use all nine bundled photos", icon=":material/photo_library:"):
-            st.session_state["faces_cluster_all"] = True
-        if st.session_state.get("faces_cluster_all"):
-            files = bundled_face_files()
+        use_bundled = st.toggle("Use the nine bundled photos (4 people)", value=True, key="faces_cluster_all")
+        files = bundled_face_files() if use_bundled else file_input(FACE_PHOTOS, key="faces_cluster",
+                                                                     multiple=True)
     with right:
         if not files:
             st.stop()
@@ -240,12 +251,14 @@ elif mode == "Cluster":
                                 files=files, embedder=embedder, detector=detector)
         for file, message in result.errors:
             st.warning(f"{file}: {message}")
-        st.subheader(f"{len(result.files)} faces, {result.n_clusters} people", anchor=False)
+        st.subheader(f"{len(result.files)} face(s) of {result.n_clusters} "
+                     f"{'person' if result.n_clusters == 1 else 'people'}", anchor=False)
         gallery = gallery_of(embedder.spec.name)
         for k in range(result.n_clusters):
             idx = result.members(k)
             with st.container(border=True):
-                st.image([result.crops[i] for i in idx], caption=[result.files[i] for i in idx], width=96)
+                st.image([result.crops[i] for i in idx], width=96,
+                         caption=[result.files[i].rsplit("/", 1)[-1] for i in idx])
                 c1, c2 = st.columns([3, 1])
                 name = c1.text_input(f"Name for group {k + 1}", key=f"faces_group_{k}",
                                      placeholder=f"group {k + 1}: type a name to enrol these faces")
@@ -275,7 +288,8 @@ else:  # Anonymise
         # A lower cut than Detect: missing a face is worse than blurring a false one.
         faces = [f for f in found.faces if f.probability >= 0.8]
         out = anonymise_array(rgb, faces, method=method, strength=strength)
-        st.image(out, caption=f"{len(faces)} face(s) {method}ed", width="stretch")
+        done = "blurred" if method == "blur" else "pixelated"
+        st.image(out, caption=f"{len(faces)} face(s) {done}", width="stretch")
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="PNG")
         st.download_button("Download PNG", buf.getvalue(), "anonymised.png", mime="image/png",

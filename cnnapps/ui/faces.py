@@ -73,10 +73,14 @@ def similarity_gauge(similarity: float, threshold: float) -> alt.LayerChart:
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-1, 1]), title="cosine similarity"), x2="x:Q")
     back = alt.Chart(pd.DataFrame({"x0": [-1.0], "x": [1.0]})).mark_bar(size=28, color="#eeeeee").encode(
         x="x0:Q", x2="x:Q")
-    rule = alt.Chart(pd.DataFrame({"t": [threshold], "label": [f"threshold {threshold:.2f}"]}))
-    line = rule.mark_rule(color="black", strokeWidth=3, strokeDash=[4, 2]).encode(x="t:Q")
-    text = rule.mark_text(dy=-24, fontSize=13).encode(x="t:Q", text="label:N")
-    return alt.layer(back, bar, line, text).properties(height=90)
+    rule = alt.Chart(pd.DataFrame({"t": [threshold], "y0": [0], "y1": [1],
+                                   "label": [f"threshold {threshold:.3f}"]}))
+    scale = alt.Scale(domain=[-1, 1])
+    line = rule.mark_rule(color="black", strokeWidth=3, strokeDash=[5, 3]).encode(
+        x=alt.X("t:Q", scale=scale))
+    text = rule.mark_text(dy=-26, fontSize=13, fontWeight="bold").encode(
+        x=alt.X("t:Q", scale=scale), text="label:N")
+    return alt.layer(back, bar, line, text).properties(height=110, padding={"top": 24})
 
 
 def cached_cluster(model_name: str, device: str, digests: tuple[str, ...], *, files, embedder,
