@@ -89,6 +89,33 @@ def _embed(file) -> object:
                         _detector=detector)
 
 
+def _enrol_demo(gallery: FaceGallery) -> None:
+    for person, photo in DEMO_PEOPLE:
+        res = _embed(next(f for f in bundled_face_files() if f.name == photo))
+        gallery = enroll(gallery, person, res.embeddings[:1], crops=res.crops[:1])
+    set_gallery(gallery)
+
+
+def _enrol_upload() -> None:
+    name, upload = st.session_state.get("faces_enrol_name", ""), st.session_state.get("faces_enrol_photo")
+    try:
+        if upload is None or not name.strip():
+            raise NoFaceFound("Give a name and a photo.")
+        data = upload.getvalue()
+        res = cached_embed(embedder.spec.name, device, hashlib.sha256(data).hexdigest(), _data=data,
+                           _embedder=embedder, _detector=detector)
+        if len(res) == 0:
+            raise NoFaceFound("No face was found in that photo.")
+        set_gallery(enroll(gallery_of(embedder.spec.name), name, res.embeddings[:1], crops=res.crops[:1]))
+    except CnnappsError as err:
+        st.session_state["faces_enrol_error"] = err  # shown by the run that follows
+
+
+def _enrol_group(name: str, embeddings, crops) -> None:
+    set_gallery(enroll(gallery_of(embedder.spec.name), name, embeddings, crops=crops))
+    st.toast(f"Enrolled {len(crops)} face(s) as {name}; see Identify.")
+
+
 if mode == "Detect":
     with left:
         files = file_input(FACE_PHOTOS, key="faces_detect", multiple=False)
@@ -170,37 +197,25 @@ elif mode == "Identify":
     with left:
         files = file_input(FACE_PHOTOS_B, key="faces_identify", multiple=False)
         st.markdown(f"**Gallery**: {len(gallery.people)} people, {len(gallery)} faces (this session only)")
-        if not len(gallery) and st.button("Enrol the bundled people (Obama, Biden, Kit Harington, "
-                                          "Rose Leslie: one photo each)", icon=":material/group_add:"):
-            for person, photo in DEMO_PEOPLE:
-                res = _embed(next(f for f in bundled_face_files() if f.name == photo))
-                gallery = enroll(gallery, person, res.embeddings[:1], crops=res.crops[:1])
-            set_gallery(gallery)
-            st.rerun()
+        if not len(gallery):
+            # A callback, not `if st.button(...)`: it runs before the script, so the new gallery
+            # is there for the whole run.
+            st.button("Enrol the bundled people (Obama, Biden, Kit Harington, Rose Leslie: one "
+                      "photo each)", icon=":material/group_add:", key="faces_demo_gallery",
+                      on_click=_enrol_demo, args=(gallery,))
         for person in gallery.people:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.markdown(f"{person} · {gallery.count(person)} face(s)")
-            if c2.button("", key=f"faces_rm_{person}", icon=":material/delete:", help=f"Remove {person}"):
-                set_gallery(remove(gallery, person))
-                st.rerun()
+            c2.button("", key=f"faces_rm_{person}", icon=":material/delete:", help=f"Remove {person}",
+                      on_click=lambda p=person: set_gallery(remove(gallery_of(embedder.spec.name), p)))
         with st.expander("Enrol someone", icon=":material/person_add:"), \
                 st.form("faces_enrol", clear_on_submit=True, border=False):
-            name = st.text_input("Name", max_chars=100)
-            upload = st.file_uploader("Photo of this person (the largest face is enrolled)",
-                                      type=list(FACE_PHOTOS.suffixes))
-            if st.form_submit_button("Enrol", icon=":material/person_add:"):
-                try:
-                    if upload is None or not name.strip():
-                        raise NoFaceFound("Give a name and a photo.")
-                    data = upload.getvalue()
-                    res = cached_embed(embedder.spec.name, device, hashlib.sha256(data).hexdigest(),
-                                       _data=data, _embedder=embedder, _detector=detector)
-                    if len(res) == 0:
-                        raise NoFaceFound("No face was found in that photo.")
-                    set_gallery(enroll(gallery, name, res.embeddings[:1], crops=res.crops[:1]))
-                    st.rerun()
-                except CnnappsError as err:
-                    show_error(err)
+            st.text_input("Name", max_chars=100, key="faces_enrol_name")
+            st.file_uploader("Photo of this person (the largest face is enrolled)",
+                             type=list(FACE_PHOTOS.suffixes), key="faces_enrol_photo")
+            st.form_submit_button("Enrol", icon=":material/person_add:", on_click=_enrol_upload)
+        if err := st.session_state.pop("faces_enrol_error", None):
+            show_error(err)
         with st.expander("Export / import the gallery", icon=":material/import_export:"):
             st.download_button("Export gallery (JSON: names and embeddings)", gallery.to_bytes(),
                                "face-gallery.json", mime="application/json", on_click="ignore",
@@ -262,13 +277,9 @@ elif mode == "Cluster":
                 c1, c2 = st.columns([3, 1])
                 name = c1.text_input(f"Name for group {k + 1}", key=f"faces_group_{k}",
                                      placeholder=f"group {k + 1}: type a name to enrol these faces")
-                if c2.button("Enrol group", key=f"faces_enrol_{k}", disabled=not name.strip()):
-                    try:
-                        set_gallery(enroll(gallery, name, result.embeddings[idx],
-                                           crops=[result.crops[i] for i in idx]))
-                        st.toast(f"Enrolled {len(idx)} face(s) as {name}; see Identify.")
-                    except CnnappsError as err:
-                        show_error(err)
+                c2.button("Enrol group", key=f"faces_enrol_{k}", disabled=not name.strip(),
+                          on_click=_enrol_group, args=(name, result.embeddings[idx],
+                                                       [result.crops[i] for i in idx]))
         download_csv(result.rows(), "face-clusters.csv")
 
 else:  # Anonymise
@@ -289,7 +300,9 @@ else:  # Anonymise
         faces = [f for f in found.faces if f.probability >= 0.8]
         out = anonymise_array(rgb, faces, method=method, strength=strength)
         done = "blurred" if method == "blur" else "pixelated"
-        st.image(out, caption=f"{len(faces)} face(s) {done}", width="stretch")
+        st.markdown(f"**{len(faces)} face(s) {done}** (strength {strength}); the blurred area is the "
+                    "detector's box grown by 20 % on each side.")
+        st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width="stretch")
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="PNG")
         st.download_button("Download PNG", buf.getvalue(), "anonymised.png", mime="image/png",

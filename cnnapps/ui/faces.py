@@ -58,11 +58,12 @@ def cached_embed(model_name: str, device: str, digest: str, *, _data: bytes, _em
 
 def gallery_of(model_name: str) -> FaceGallery:
     """This session's gallery for one embedding model (empty at first)."""
-    return st.session_state.setdefault(_GALLERIES, {}).get(model_name, FaceGallery(model_name))
+    return st.session_state.get(_GALLERIES, {}).get(model_name, FaceGallery(model_name))
 
 
 def set_gallery(gallery: FaceGallery) -> None:
-    st.session_state.setdefault(_GALLERIES, {})[gallery.model_name] = gallery
+    # Assign a new dict (not an in-place change) so Streamlit sees the state change.
+    st.session_state[_GALLERIES] = {**st.session_state.get(_GALLERIES, {}), gallery.model_name: gallery}
 
 
 def similarity_gauge(similarity: float, threshold: float) -> alt.LayerChart:
