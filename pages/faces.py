@@ -14,6 +14,7 @@ from cnnapps.faces.anonymise import anonymise_array
 from cnnapps.faces.errors import NoFaceFound
 from cnnapps.faces.gallery import FaceGallery, enroll, remove
 from cnnapps.faces.store import persistence_enabled
+from cnnapps.faces.video import anonymise_video
 from cnnapps.faces.viz import PALETTE, draw_faces
 from cnnapps.images import load_image
 from cnnapps.registry import get_spec
@@ -30,9 +31,10 @@ from cnnapps.ui.faces import (
     set_gallery,
     similarity_gauge,
 )
-from cnnapps.ui.inputs import file_input
+from cnnapps.ui.inputs import InputKind, file_input
 from cnnapps.ui.loaders import app_device, model_or_stop
 from cnnapps.ui.navigation import ensure_app_navigation
+from cnnapps.ui.progress import progress_bar
 from cnnapps.ui.widgets import download_csv, model_details, model_picker
 
 ensure_app_navigation()
@@ -61,6 +63,8 @@ with st.expander("Consent and privacy: read before using your own photos", icon=
 # The bundled demo gallery: one photo per person; Identify's sample photos then show the others.
 DEMO_PEOPLE = (("Barack Obama", "obama1.jpg"), ("Joe Biden", "biden2.jpg"),
                ("Kit Harington", "john1.jpg"), ("Rose Leslie", "rose_leslie_img1.jpg"))
+
+VIDEOS = InputKind("video", ("mp4", "mov", "webm", "avi", "mkv", "m4v"))
 
 MODES = {"Detect": ":material/center_focus_strong:", "Verify": ":material/compare:",
          "Identify": ":material/badge:", "Cluster": ":material/workspaces:",
@@ -284,11 +288,43 @@ elif mode == "Cluster":
 
 else:  # Anonymise
     with left:
+        what = st.segmented_control("Anonymise a", ["photo", "video"], default="photo",
+                                    key="faces_anon_kind") or "photo"
         method = st.radio("Method", ["blur", "pixelate"], horizontal=True, key="faces_anon_method")
         strength = st.slider("Strength", 1, 10, 6, key="faces_anon_strength")
-        files = file_input(FACE_PHOTOS, key="faces_anon", multiple=False)
+        files = file_input(FACE_PHOTOS if what == "photo" else VIDEOS, key=f"faces_anon_{what}",
+                           multiple=False)
+    done = "blurred" if method == "blur" else "pixelated"
     with right:
         if not files:
+            st.info("Upload a video (MP4, MOV, WebM, AVI, MKV; the first 30 s are processed).",
+                    icon=":material/movie:")
+            st.stop()
+        if what == "video":
+            held = st.session_state.get("faces_anon_video")
+            key = (files[0].digest, method, strength)
+            if held is None or held[0] != key:
+                if st.session_state.get("faces_anon_go") != key:  # set by the button's callback
+                    st.button("Anonymise the video", icon=":material/blur_on:", type="primary",
+                              on_click=lambda: st.session_state.update(faces_anon_go=key))
+                    st.stop()
+                update, close = progress_bar("Blurring faces, frame by frame…")
+                try:
+                    video = anonymise_video(detector, files[0].data, method=method, strength=strength,
+                                            progress=lambda d, t: update(d, t, f"frame {d} / {t or '?'}"))
+                except CnnappsError as err:
+                    show_error(err, context=files[0].name)
+                    st.stop()
+                finally:
+                    close()
+                    st.session_state.pop("faces_anon_go", None)
+                st.session_state["faces_anon_video"] = held = (key, video)
+            video = held[1]
+            note = f" (first {video.frames} of {video.total_frames} frames)" if video.truncated else ""
+            st.markdown(f"**{video.frames} frames, faces {done}**{note}; detector run every 2nd frame.")
+            st.video(video.mp4, format="video/mp4")
+            st.download_button("Download MP4", video.mp4, "anonymised.mp4", mime="video/mp4",
+                               on_click="ignore", icon=":material/download:")
             st.stop()
         try:
             found = cached_detect("mtcnn", device, files[0].digest, _data=files[0].data, _detector=detector)
@@ -299,7 +335,6 @@ else:  # Anonymise
         # A lower cut than Detect: missing a face is worse than blurring a false one.
         faces = [f for f in found.faces if f.probability >= 0.8]
         out = anonymise_array(rgb, faces, method=method, strength=strength)
-        done = "blurred" if method == "blur" else "pixelated"
         st.markdown(f"**{len(faces)} face(s) {done}** (strength {strength}); the blurred area is the "
                     "detector's box grown by 20 % on each side.")
         st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width="stretch")

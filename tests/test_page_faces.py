@@ -82,3 +82,18 @@ def test_anonymise_pixelates():
     at = _page("Anonymise")
     at.radio(key="faces_anon_method").set_value("pixelate").run()
     assert "1 face(s) pixelated" in _text(at) and not at.exception
+
+
+def test_anonymise_a_video_with_progress():
+    from tests.test_faces_video import _clip
+
+    clip, _ = _clip(4)
+    at = _page("Anonymise")
+    at.segmented_control(key="faces_anon_kind").set_value("video").run()
+    at.file_uploader(key="faces_anon_video_upload").set_value(("clip.mp4", clip, "video/mp4")).run()
+    at.button[0].click().run()  # "Anonymise the video"
+    assert not at.exception, at.exception
+    assert "4 frames, faces blurred" in _text(at)
+    at.file_uploader(key="faces_anon_video_upload").set_value(("bad.mp4", b"nope", "video/mp4")).run()
+    at.button[0].click().run()
+    assert not at.exception and at.error  # a clear message, the page goes on
