@@ -14,6 +14,7 @@ PAGES = {
         st.Page("pages/sentiment.py", title="Sentiment of text",
                 icon=":material/sentiment_satisfied:"),
         st.Page("pages/detect.py", title="Detect objects", icon=":material/center_focus_strong:"),
+        st.Page("pages/faces.py", title="Faces", icon=":material/face:"),
     ],
 }
 

@@ -37,6 +37,15 @@ _LAZY: dict[str, str] = {
     "sentiment": "cnnapps.tasks.sentiment",
     "explain_sentiment": "cnnapps.tasks.sentiment:explain",
     "detect": "cnnapps.tasks.detect",
+    "detect_faces": "cnnapps.faces.api",
+    "embed_faces": "cnnapps.faces.api",
+    "verify": "cnnapps.faces.api",
+    "identify": "cnnapps.faces.api",
+    "cluster_faces": "cnnapps.faces.api",
+    "anonymise": "cnnapps.faces.api",
+    "FaceGallery": "cnnapps.faces.gallery",
+    "enroll": "cnnapps.faces.gallery",
+    "match": "cnnapps.faces.gallery",
 }
 
 __all__ = sorted(_LAZY)

@@ -23,6 +23,9 @@ APPS = [
     ("pages/detect.py", ":material/center_focus_strong:", "Detect objects",
      "80 COCO classes in photos and videos with Yolo-Fastest (bundled, our darknet port) or "
      "torchvision's detectors; the YOLO grid explained, EigenCAM, COCO JSON/CSV/ZIP downloads."),
+    ("pages/faces.py", ":material/face:", "Faces",
+     "MTCNN + MobileFaceNet: detect with landmarks, verify two photos, identify against a private "
+     "gallery, cluster a collection by person, blur faces in photos and videos."),
 ]
 
 columns = st.columns(len(APPS))

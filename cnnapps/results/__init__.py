@@ -21,3 +21,4 @@ __all__ = [
     "SentimentResult",
     "TokenWeight",
 ]
+from cnnapps.results.faces import *  # noqa: E402, F403  (issue 9: face results; names in its __all__)
