@@ -175,3 +175,24 @@ def train(data: dict[str, tuple[np.ndarray, np.ndarray]], config: TrainConfig
               "calib_scale": a, "calib_bias": b, "threshold": t, "val": asdict(val),
               "seconds": history.seconds, "epochs": keeper.log}
     return model, report
+
+
+@torch.inference_mode()
+def fit_ood(model: XrayCNN, x_train: torch.Tensor, y_train: np.ndarray, x_val: torch.Tensor, *,
+            quantile: float = 0.99) -> float:
+    """Set the model's Mahalanobis OOD statistics from the (unaugmented) train features; the flag
+    threshold is the ``quantile`` of the validation distances (so ~1 % of real val images are
+    flagged). Returns the threshold."""
+    model.eval()
+    feats = torch.cat([model.embed(x_train[i:i + 512]) for i in range(0, len(x_train), 512)]).double()
+    y = torch.from_numpy(np.asarray(y_train))
+    means = torch.stack([feats[y == k].mean(0) for k in range(model.config.num_classes)])
+    centred = feats - means[y]
+    cov = centred.T @ centred / len(feats)
+    cov += 1e-3 * cov.diagonal().mean() * torch.eye(cov.shape[0], dtype=cov.dtype)  # shrinkage
+    model.ood_means.copy_(means.float())
+    model.ood_precision.copy_(torch.linalg.inv(cov).float())
+    val_scores = model.ood_score(model.embed(x_val)).numpy()
+    t = float(np.quantile(val_scores, quantile))
+    model.ood_threshold.fill_(t)
+    return t

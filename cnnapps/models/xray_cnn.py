@@ -57,6 +57,12 @@ class XrayCNN(nn.Module):
         self.register_buffer("calib_scale", torch.tensor(1.0))
         self.register_buffer("calib_bias", torch.tensor(0.0))
         self.register_buffer("threshold", torch.tensor(0.5))
+        # Out-of-distribution statistics of the pooled features (Lee et al. 2018, "A simple unified
+        # framework for detecting out-of-distribution samples"): class means, shared precision
+        # matrix and the distance above which an input is flagged; fitted after training.
+        self.register_buffer("ood_means", torch.zeros(cfg.num_classes, w3))
+        self.register_buffer("ood_precision", torch.eye(w3))
+        self.register_buffer("ood_threshold", torch.tensor(float("inf")))
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled features ``[N, widths[-1]]`` (used by the out-of-distribution score)."""
@@ -65,6 +71,12 @@ class XrayCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.dropout(self.embed(x)))
+
+    def ood_score(self, features: torch.Tensor) -> torch.Tensor:
+        """Smallest Mahalanobis distance ``[N]`` of pooled features ``[N, C]`` to a class mean."""
+        d = features[:, None, :] - self.ood_means[None]  # [N, K, C]
+        m = torch.einsum("nkc,cd,nkd->nk", d, self.ood_precision, d)
+        return m.clamp_min(0).sqrt().min(dim=1).values
 
     def probability(self, logits: torch.Tensor) -> torch.Tensor:
         """Calibrated P(pneumonia) ``[N]`` from logits ``[N, 2]``."""
