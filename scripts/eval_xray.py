@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from cnnapps.medical.metrics import binary_metrics, expected_calibration_error, reliability_bins  # noqa: E402
-from cnnapps.medical.xray_train import load_npz, predict, to_tensor  # noqa: E402
+from cnnapps.medical.xray_train import calibrate, load_npz, predict, to_tensor  # noqa: E402
 from cnnapps.models.xray_cnn import XrayCNN  # noqa: E402
 
 SHIPPED = ROOT / "cnnapps/weights/xray_pneumonia_cnn.pt"
@@ -53,7 +53,7 @@ def fmt(m) -> str:
             f"  ECE {m.ece:.4f}  (threshold {m.threshold:.3f})")
 
 
-def seeds_table(log: Path, x: torch.Tensor, y: np.ndarray) -> None:
+def seeds_table(log: Path, x: torch.Tensor, y: np.ndarray, x_val: torch.Tensor, y_val: np.ndarray) -> None:
     runs = {}
     for line in log.read_text().splitlines() if log.is_file() else []:
         if line.strip():
@@ -66,6 +66,7 @@ def seeds_table(log: Path, x: torch.Tensor, y: np.ndarray) -> None:
             print(f"seed {seed}: checkpoint {r['checkpoint']} absent, skipped")
             continue
         model = load_model(ck)
+        calibrate(model, x_val, y_val)  # Platt + threshold on val with the current code (as bundle_xray.py)
         prob, _ = test_probs(model, x)
         m = binary_metrics(y, prob, threshold=float(model.threshold))
         rows.append(m)
@@ -100,7 +101,7 @@ def calibration_plot(y: np.ndarray, prob: np.ndarray, raw: np.ndarray, out: Path
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
-    print(f"calibration plot: {out.relative_to(ROOT)}")
+    print(f"calibration plot: {out}")
 
 
 def ood_report(model: XrayCNN, x_test: torch.Tensor) -> None:
@@ -121,8 +122,8 @@ def ood_report(model: XrayCNN, x_test: torch.Tensor) -> None:
     print(f"OOD threshold {t:.2f}; test radiographs flagged: {(test_scores > t).sum()}/{len(test_scores)}")
     warnings.simplefilter("ignore")
     groups = {
-        "real chest CR (pydicom-data)": ["RG1_UNCI.dcm", "RG1_J2KR.dcm", "RG3_UNCI.dcm"],
-        "CT/MR/US slices (pixels only)": ["CT_small.dcm", "693_UNCI.dcm", "MR_small.dcm", "MR2_UNCI.dcm",
+        "real chest CR (pydicom-data)": ["RG1_UNCI.dcm", "RG1_J2KR.dcm", "RG1_J2KI.dcm"],
+        "not chest radiographs: CR extremity, CT/MR/US slices (pixels only)": ["RG3_UNCI.dcm", "CT_small.dcm", "693_UNCI.dcm", "MR_small.dcm", "MR2_UNCI.dcm",
                                           "emri_small.dcm", "MR-SIEMENS-DICOM-WithOverlays.dcm",
                                           "US1_UNCI.dcm", "examples_palette.dcm", "JPGLosslessP14SV1_1s_1f_8b.dcm",
                                           "examples_overlay.dcm"],
@@ -156,6 +157,9 @@ def ood_report(model: XrayCNN, x_test: torch.Tensor) -> None:
         lines.append(f"    {p.name:38s} score {s:7.2f} {'FLAG' if s > t else 'ok  '} checks: {'; '.join(prepared.warnings) or '-'}")
     print(f"  photos (cnnapps/assets): flagged by features {flagged_feat}/{len(photos)}, by features or colour {flagged_any}/{len(photos)}")
     print("\n".join(lines))
+    # the same photos in grayscale: only the feature distance can catch them
+    flagged = sum(score(prepare_radiograph(Image.open(p).convert("L"))) > t for p in photos)
+    print(f"  the same photos converted to grayscale: flagged by features {flagged}/{len(photos)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_npz(args.data)
     x, y = to_tensor(data["test"][0]), data["test"][1]
     print(f"PneumoniaMNIST test: {len(y)} images ({(y == 0).sum()} normal, {(y == 1).sum()} pneumonia)\n")
-    seeds_table(args.log, x, y)
+    seeds_table(args.log, x, y, to_tensor(data["val"][0]), data["val"][1])
     if args.model.is_file():
         model = load_model(args.model)
         prob, raw = test_probs(model, x)

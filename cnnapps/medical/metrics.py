@@ -78,20 +78,32 @@ def fit_platt(y: np.ndarray, z: np.ndarray, *, iters: int = 200) -> tuple[float,
 
     Two parameters, fitted on the validation split: the scale fixes over-confidence (temperature,
     Guo et al. 2017), the bias undoes the prior shift that class-weighted training introduces.
-    Newton's method on the convex 2-parameter problem.
+    Newton's method with backtracking on the convex 2-parameter problem.
     """
     y = np.asarray(y, dtype=np.float64).ravel()
     z = np.asarray(z, dtype=np.float64).ravel()
-    a, b = 1.0, 0.0
     X = np.stack([z, np.ones_like(z)], axis=1)
+
+    def loss(w: np.ndarray) -> float:
+        t = X @ w
+        return float(np.sum(np.logaddexp(0.0, t) - y * t))
+
+    w = np.zeros(2)  # start from a = 0: p = 0.5 everywhere, a safe point for Newton
+    current = loss(w)
     for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
         grad = X.T @ (p - y)
         hess = (X * (p * (1 - p))[:, None]).T @ X + 1e-9 * np.eye(2)
         step = np.linalg.solve(hess, grad)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-10:
+        scale = 1.0
+        while scale > 1e-6 and loss(w - scale * step) > current:  # backtracking: never worse
+            scale /= 2
+        w = w - scale * step
+        new = loss(w)
+        if current - new < 1e-12:
             break
+        current = new
+    a, b = w
     return float(a), float(b)
 
 

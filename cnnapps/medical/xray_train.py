@@ -30,7 +30,8 @@ from cnnapps.medical.metrics import binary_metrics, fit_platt, roc_auc, youden_t
 from cnnapps.models.xray_cnn import XrayCNN, XrayCNNConfig
 from cnnapps.training import Callback, FitConfig, FitState, fit
 
-__all__ = ["AugmentConfig", "TrainConfig", "XrayBatches", "augment", "load_npz", "predict", "train"]
+__all__ = ["AugmentConfig", "TrainConfig", "XrayBatches", "augment", "calibrate", "fit_ood", "load_npz", "predict",
+           "train"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,22 @@ class BestEmaByAuc(Callback):
             self.best_state = copy.deepcopy(self.ema.module.state_dict())
 
 
+@torch.inference_mode()
+def calibrate(model: XrayCNN, x_val: torch.Tensor, y_val: np.ndarray):
+    """Fit Platt scaling, then the Youden threshold, on the validation split; set them on the model.
+
+    Returns (scale, bias, threshold, validation metrics)."""
+    logits = predict(model, x_val)
+    z = (logits[:, 1] - logits[:, 0]).numpy()
+    a, b = fit_platt(y_val, z)
+    model.calib_scale.fill_(a)
+    model.calib_bias.fill_(b)
+    prob_val = model.probability(logits).numpy()
+    t = youden_threshold(y_val, prob_val)
+    model.threshold.fill_(t)
+    return a, b, t, binary_metrics(y_val, prob_val, threshold=t)
+
+
 def train(data: dict[str, tuple[np.ndarray, np.ndarray]], config: TrainConfig
           ) -> tuple[XrayCNN, dict]:
     """Train one seed; returns the model with its calibration and threshold set, and a report."""
@@ -162,15 +179,7 @@ def train(data: dict[str, tuple[np.ndarray, np.ndarray]], config: TrainConfig
     model.load_state_dict(keeper.best_state)
     model.eval()
     # Calibration and threshold on validation (the test split is only read by the eval script).
-    logits = predict(model, x_val)
-    z = (logits[:, 1] - logits[:, 0]).numpy()
-    a, b = fit_platt(y_val, z)
-    model.calib_scale.fill_(a)
-    model.calib_bias.fill_(b)
-    prob_val = model.probability(logits).numpy()
-    t = youden_threshold(y_val, prob_val)
-    model.threshold.fill_(t)
-    val = binary_metrics(y_val, prob_val, threshold=t)
+    a, b, t, val = calibrate(model, x_val, y_val)
     report = {"config": asdict(config), "best_epoch": keeper.best_epoch, "val_auc": keeper.best_auc,
               "calib_scale": a, "calib_bias": b, "threshold": t, "val": asdict(val),
               "seconds": history.seconds, "epochs": keeper.log}
