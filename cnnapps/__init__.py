@@ -36,6 +36,11 @@ _LAZY: dict[str, str] = {
     "classify": "cnnapps.tasks.classify",
     "sentiment": "cnnapps.tasks.sentiment",
     "explain_sentiment": "cnnapps.tasks.sentiment:explain",
+    "read_dicom": "cnnapps.medical.dicom",
+    "DicomImage": "cnnapps.medical.dicom",
+    "InvalidDicom": "cnnapps.medical.dicom",
+    "xray": "cnnapps.medical.xray",
+    "XrayFindings": "cnnapps.results.xray",
 }
 
 __all__ = sorted(_LAZY)

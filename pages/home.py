@@ -20,6 +20,9 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/medical.py", ":material/radiology:", "Medical imaging",
+     "A DICOM viewer that follows the standard (windows, series, de-identification) and a "
+     "pneumonia CNN trained here, calibrated, with Grad-CAM and an out-of-distribution check."),
 ]
 
 columns = st.columns(len(APPS))

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import InvalidInput
 
 __all__ = [
     "PRESETS",
@@ -49,7 +49,7 @@ MAX_ZIP_BYTES = 1_000_000_000  # uncompressed bytes read from one ZIP (bomb guar
 MAX_ZIP_FILES = 2000
 
 
-class InvalidDicom(CnnappsError, ValueError):
+class InvalidDicom(InvalidInput):
     """A file we cannot show as a DICOM image; the message says why in plain words."""
 
 
@@ -593,7 +593,7 @@ def render_volume_views(series: DicomSeries, *, index: tuple[int, int, int] | No
 
 # ------------------------------------------------------------------------------- de-identification
 
-DEID_METHOD = "DICOM PS3.15 Basic Application Level Confidentiality Profile (dicom-anonymizer 2.1.0, table 2026c)"
+DEID_METHOD = "PS3.15 Basic Profile (dicom-anonymizer 2.1.0, 2026c)"  # LO: at most 64 characters
 
 
 def deidentify(src: bytes | str | Path | DicomImage | IO[bytes], *, name: str | None = None) -> bytes:

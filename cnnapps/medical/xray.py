@@ -23,7 +23,7 @@ import torch
 from PIL import Image
 
 from cnnapps.medical.dicom import DicomImage, read_dicom
-from cnnapps.medical.findings import XrayFindings
+from cnnapps.results.xray import XrayFindings
 from cnnapps.medical.xray_input import PreparedRadiograph, prepare_radiograph
 
 __all__ = ["is_dicom_bytes", "load_radiograph", "run_model", "xray"]

@@ -8,6 +8,7 @@ so pages, the CLI and CSV/JSON downloads treat them alike.
 from cnnapps.results.base import Result, Row
 from cnnapps.results.classification import Classification, Prediction
 from cnnapps.results.sentiment import Explanation, NGram, SentimentResult, TokenWeight
+from cnnapps.results.xray import XrayFindings
 
 __all__ = [
     "Classification",
@@ -18,4 +19,5 @@ __all__ = [
     "Row",
     "SentimentResult",
     "TokenWeight",
+    "XrayFindings",
 ]

@@ -43,5 +43,5 @@ class XrayFindings:
         return [{
             "file": self.file, "label": self.label, "probability": round(self.probability, 4),
             "threshold": round(self.threshold, 4), "ood_score": round(self.ood_score, 3),
-            "warning": "; ".join(self.warnings), "model": self.model_name,
+            "warning": " ".join(self.warnings), "model": self.model_name,
         }]
