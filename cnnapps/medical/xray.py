@@ -23,8 +23,8 @@ import torch
 from PIL import Image
 
 from cnnapps.medical.dicom import DicomImage, read_dicom
-from cnnapps.results.xray import XrayFindings
 from cnnapps.medical.xray_input import PreparedRadiograph, prepare_radiograph
+from cnnapps.results.xray import XrayFindings
 
 __all__ = ["is_dicom_bytes", "load_radiograph", "run_model", "xray"]
 

@@ -3,5 +3,4 @@
 One module per task family; each calls :func:`cnnapps.registry.register` at import.
 """
 
-from cnnapps.zoo import imagenet, sentiment  # noqa: F401  (imported for their registrations)
-from cnnapps.zoo import xray  # noqa: F401  (issue 10: chest X-ray)
+from cnnapps.zoo import imagenet, sentiment, xray  # noqa: F401  (imported for their registrations)
