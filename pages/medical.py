@@ -105,8 +105,9 @@ if mode == "DICOM viewer":
     with right:
         with error_panel("display"):
             pixels = render(image, frame=frame, window=window)
-            st.image(pixels, caption=f"{image.name}: {image.modality or '?'} · {image.photometric} · "
-                     f"{image.columns} x {image.rows} · {image.transfer_syntax}", width="stretch")
+            st.image(pixels, width="stretch")
+            st.caption(f"{image.name}: {image.modality or '?'} · {image.photometric} · "
+                       f"{image.columns} x {image.rows} · {image.transfer_syntax}")
             if series is not None:
                 z, r, c = index, image.rows // 2, image.columns // 2
                 views = render_volume_views(series, index=(z, r, c), window=window)
