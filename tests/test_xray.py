@@ -53,7 +53,7 @@ def test_xray_on_a_dicom_radiograph(loaded):
     assert res.label == ("pneumonia" if res.probability >= res.threshold else "normal")
     assert res.warnings == ()  # a real chest CR: no metadata, colour or feature warning
     assert res.heatmap is not None and res.heatmap.shape == (28, 28)
-    assert 0.0 <= res.heatmap.min() and res.heatmap.max() <= 1.0
+    assert res.heatmap.min() >= 0.0 and res.heatmap.max() <= 1.0
     assert res.display.shape == (1955, 1841)
     row = res.rows()[0]
     assert set(row) >= {"file", "label", "probability", "threshold", "warning"}

@@ -172,10 +172,10 @@ def train(data: dict[str, tuple[np.ndarray, np.ndarray]], config: TrainConfig
     keeper = BestEmaByAuc(ema, x_val, y_val)
     fit_cfg = FitConfig(epochs=config.epochs, optimizer="adam", lr=config.lr,
                         weight_decay=config.weight_decay, patience=None, restore_best=False,
-                        device="cpu", seed=config.seed)
+                        seed=config.seed)
     history = fit(model, train_batches, val_batches, config=fit_cfg,
                   loss_fn=lambda logits, y: F.cross_entropy(logits, y, weight=class_weight),
-                  after_step=lambda: ema.update_parameters(model), callbacks=[keeper])
+                  after_step=lambda: ema.update_parameters(model), callbacks=[keeper], device="cpu")
     model.load_state_dict(keeper.best_state)
     model.eval()
     # Calibration and threshold on validation (the test split is only read by the eval script).
