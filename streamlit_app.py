@@ -15,6 +15,7 @@ PAGES = {
                 icon=":material/sentiment_satisfied:"),
         st.Page("pages/detect.py", title="Detect objects", icon=":material/center_focus_strong:"),
         st.Page("pages/faces.py", title="Faces", icon=":material/face:"),
+        st.Page("pages/medical.py", title="Medical imaging", icon=":material/radiology:"),
     ],
 }
 

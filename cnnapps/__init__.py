@@ -46,6 +46,11 @@ _LAZY: dict[str, str] = {
     "FaceGallery": "cnnapps.faces.gallery",
     "enroll": "cnnapps.faces.gallery",
     "match": "cnnapps.faces.gallery",
+    "read_dicom": "cnnapps.medical.dicom",
+    "DicomImage": "cnnapps.medical.dicom",
+    "InvalidDicom": "cnnapps.medical.dicom",
+    "xray": "cnnapps.medical.xray",
+    "XrayFindings": "cnnapps.results.xray",
 }
 
 __all__ = sorted(_LAZY)

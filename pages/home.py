@@ -26,6 +26,9 @@ APPS = [
     ("pages/faces.py", ":material/face:", "Faces",
      "MTCNN + MobileFaceNet: detect with landmarks, verify two photos, identify against a private "
      "gallery, cluster a collection by person, blur faces in photos and videos."),
+    ("pages/medical.py", ":material/radiology:", "Medical imaging",
+     "A DICOM viewer that follows the standard (windows, series, de-identification) and a "
+     "pneumonia CNN trained here, calibrated, with Grad-CAM and an out-of-distribution check."),
 ]
 
 columns = st.columns(len(APPS))
