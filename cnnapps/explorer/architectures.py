@@ -297,7 +297,7 @@ def block_diagram(model_name: str, *, max_nodes: int = 400) -> str:
                 label[n] = ""  # reshapes, getitem, padding: folded away
         else:
             label[n] = ""
-    users = {n: [u for u in n.users if u.op != "output"] for n in nodes}
+    {n: [u for u in n.users if u.op != "output"] for n in nodes}
     inputs = {n: [a for a in n.all_input_nodes if a in label] for n in nodes}
     # Fold unlabeled pass-through nodes (one input) into their input.
     rep: dict[Any, Any] = {}

@@ -26,6 +26,7 @@ __all__ = [
     "UnknownLayer",
     "conv_layers",
     "feature_maps",
+    "feature_maps_all",
     "first_layer_filters",
     "model_input",
     "receptive_field",
@@ -125,6 +126,49 @@ def _synchronise(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _capture(loaded: Any, x: torch.Tensor, layers: list[str]) -> tuple[dict[str, torch.Tensor], torch.Tensor, float]:
+    """One forward pass with a hook on each of ``layers`` (inside ``loaded.exclusive()``; every hook
+    removed in ``finally``). Returns ({layer: output [0] on CPU}, logits, elapsed ms)."""
+    module: nn.Module = loaded.module
+    targets = {layer: _submodule(module, layer) for layer in layers}
+    captured: dict[str, torch.Tensor] = {}
+
+    def make_hook(name: str):
+        def hook(_m: nn.Module, _inputs: Any, output: Any) -> None:
+            out = output[0] if isinstance(output, tuple | list) else output
+            # clone(): on the CPU .float().cpu() return the same storage, and an in-place ReLU that
+            # follows (AlexNet, VGG) would overwrite the convolution's output we keep.
+            captured[name] = out.detach().float().cpu().clone()
+        return hook
+
+    x = x.to(loaded.device)
+    with loaded.exclusive():
+        handles = [t.register_forward_hook(make_hook(n)) for n, t in targets.items()]
+        try:
+            with torch.inference_mode():
+                _synchronise(loaded.device)
+                start = time.perf_counter()
+                logits = module(x)
+                _synchronise(loaded.device)
+                elapsed = 1000.0 * (time.perf_counter() - start)
+        finally:
+            for h in handles:
+                h.remove()
+    missing = [n for n in layers if n not in captured]
+    if missing:
+        raise UnknownLayer(f"Layer {missing[0]!r} did not run for this input")
+    return captured, logits.detach().float().cpu(), elapsed
+
+
+def _as_maps(loaded: Any, layer: str, out: torch.Tensor, elapsed: float, view: np.ndarray) -> FeatureMaps:
+    out = out[0]
+    if out.ndim == 1:
+        out = out[:, None, None]
+    maps = out.numpy().astype(np.float32)
+    order = tuple(int(i) for i in np.argsort(-maps.reshape(maps.shape[0], -1).mean(axis=1), kind="stable"))
+    return FeatureMaps(loaded.spec.name, str(loaded.device), elapsed, layer, maps, order, view)
+
+
 def feature_maps(loaded: Any, image: Image.Image, *, layer: str) -> FeatureMaps:
     """The activations of ``layer`` (a dotted module name) for one image.
 
@@ -136,37 +180,18 @@ def feature_maps(loaded: Any, image: Image.Image, *, layer: str) -> FeatureMaps:
     Raises:
         UnknownLayer: no such layer. (``InvalidImage``/``EmptyDigit`` come from the input.)
     """
-    module: nn.Module = loaded.module
-    target = _submodule(module, layer)
+    _submodule(loaded.module, layer)  # a bad name fails before any work
     x, view = model_input(loaded.spec, image)
-    x = x.to(loaded.device)
-    captured: list[torch.Tensor] = []
+    captured, _, elapsed = _capture(loaded, x, [layer])
+    return _as_maps(loaded, layer, captured[layer], elapsed, view)
 
-    def hook(_m: nn.Module, _inputs: Any, output: Any) -> None:
-        out = output[0] if isinstance(output, tuple | list) else output
-        # clone(): on the CPU .float().cpu() return the same storage, and an in-place ReLU that
-        # follows (AlexNet, VGG) would overwrite the convolution's output we keep.
-        captured.append(out.detach().float().cpu().clone())
 
-    with loaded.exclusive():
-        handle = target.register_forward_hook(hook)
-        try:
-            with torch.inference_mode():
-                _synchronise(loaded.device)
-                start = time.perf_counter()
-                module(x)
-                _synchronise(loaded.device)
-                elapsed = 1000.0 * (time.perf_counter() - start)
-        finally:
-            handle.remove()
-    if not captured:
-        raise UnknownLayer(f"Layer {layer!r} did not run for this input")
-    out = captured[0][0]
-    if out.ndim == 1:
-        out = out[:, None, None]
-    maps = out.numpy().astype(np.float32)
-    order = tuple(int(i) for i in np.argsort(-maps.reshape(maps.shape[0], -1).mean(axis=1), kind="stable"))
-    return FeatureMaps(loaded.spec.name, str(loaded.device), elapsed, layer, maps, order, view)
+def feature_maps_all(loaded: Any, image: Image.Image, *, layers: list[str]) -> tuple[dict[str, FeatureMaps], np.ndarray]:
+    """Feature maps of several layers from one forward pass, and the softmax probabilities [classes]."""
+    x, view = model_input(loaded.spec, image)
+    captured, logits, elapsed = _capture(loaded, x, list(layers))
+    probs = torch.softmax(logits[0], dim=0).numpy()
+    return {n: _as_maps(loaded, n, captured[n], elapsed, view) for n in layers}, probs
 
 
 def first_layer_filters(module: nn.Module) -> np.ndarray:
@@ -225,9 +250,7 @@ def receptive_field(loaded: Any, image: Image.Image, *, layer: str, channel: int
             handle.remove()
     g = grad[0].abs().sum(0).float().cpu().numpy()
     ys, xs = np.nonzero(g > 0)
-    if ys.size == 0:  # a dead unit: nothing influences it for this image
-        box = (r, q, r, q)
-    else:
-        box = (int(ys.min()), int(xs.min()), int(ys.max()), int(xs.max()))
+    # A dead unit (nothing influences it for this image) gets the unit's own position.
+    box = (r, q, r, q) if ys.size == 0 else (int(ys.min()), int(xs.min()), int(ys.max()), int(xs.max()))
     influence = g / g.max() if g.max() > 0 else g
     return ReceptiveField(layer, c, r, q, box, influence.astype(np.float32))
