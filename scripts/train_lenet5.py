@@ -78,8 +78,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=Path("cnnapps/weights/lenet5_mnist.pt"))
     parser.add_argument("--report", type=Path, default=Path("scripts/lenet5_results.json"))
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--epochs2", type=int, default=15, help="second stage at lr/3")
+    parser.add_argument("--schedule", default="1e-3:30,3e-4:20,1e-4:20,3e-5:10",
+                        help="Adam stages lr:epochs, comma-separated (a step learning-rate decay)")
+    parser.add_argument("--patience", type=int, default=0, help="early stopping per stage; 0 = off")
+    parser.add_argument("--train-on-val", action="store_true",
+                        help="also train on the validation split (after the schedule was chosen with it); "
+                        "the reported val accuracy is then not held out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-augment", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
@@ -92,7 +96,8 @@ def main() -> None:
     train_idx, val_idx, test_idx = dataset_split(data["y"], test_fraction=0.2, val_fraction=0.1,
                                                  seed=args.seed)
     assert not (set(train_idx) & set(test_idx)) and not (set(val_idx) & set(test_idx))
-    train = Batches(x_all[train_idx], y_all[train_idx], batch_size=64, seed=args.seed,
+    fit_idx = np.sort(np.concatenate([train_idx, val_idx])) if args.train_on_val else train_idx
+    train = Batches(x_all[fit_idx], y_all[fit_idx], batch_size=64, seed=args.seed,
                     augment=not args.no_augment)
     val = Batches(x_all[val_idx], y_all[val_idx], batch_size=500, seed=0, augment=False)
 
@@ -100,11 +105,13 @@ def main() -> None:
     model = lenet5()
     start = time.perf_counter()
     stages = []
-    for lr, epochs in ((1e-3, args.epochs), (3e-4, args.epochs2)):
+    schedule = [(float(lr), int(n)) for lr, n in (part.split(":") for part in args.schedule.split(","))]
+    for lr, epochs in schedule:
         if epochs <= 0:
             continue
-        config = FitConfig(epochs=epochs, optimizer="adam", lr=lr, patience=10, device="cpu",
-                           seed=args.seed + len(stages))
+        # With --train-on-val the validation split is no longer held out: keep the last epoch.
+        config = FitConfig(epochs=epochs, optimizer="adam", lr=lr, patience=args.patience or None,
+                           restore_best=not args.train_on_val, device="cpu", seed=args.seed + len(stages))
         history = fit(model, train, val, config=config)
         stages.append({"lr": lr, "epochs_run": len(history.epochs), "best_epoch": history.best_epoch,
                        "best_val_accuracy": history.best_metric, "epochs": history.epochs})
@@ -124,9 +131,9 @@ def main() -> None:
     report = {
         "data": str(args.data.name),
         "data_sha256": hashlib.sha256(args.data.read_bytes()).hexdigest(),
-        "split": {"seed": args.seed, "train": len(train_idx), "val": len(val_idx), "test": len(test_idx),
+        "split": {"seed": args.seed, "train": len(fit_idx), "val": len(val_idx), "test": len(test_idx),
                   "test_indices_sha256": hashlib.sha256(np.asarray(test_idx).tobytes()).hexdigest()},
-        "augment": not args.no_augment,
+        "augment": not args.no_augment, "schedule": args.schedule, "train_on_val": args.train_on_val,
         "train_seconds_1_thread": round(seconds, 1),
         "val_accuracy": round(val_metrics["val_accuracy"], 2),
         "test_accuracy": round(test_accuracy, 2),

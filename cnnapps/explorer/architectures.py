@@ -338,27 +338,36 @@ def block_diagram(model_name: str, *, max_nodes: int = 400) -> str:
         else:
             lines.append(f'  {ids[h]} [label="{text}"];')
     for h in heads:
+        projection = None
+        if label[h] == "+" and len(ins[h]) == 2 and not any(_is_skip(a, h, ins) for a in ins[h]):
+            # Neither branch is an ancestor of the other: a projection shortcut (ResNet's 1x1 conv
+            # "option B"); it is the branch with fewer layers.
+            projection = min(ins[h], key=lambda a: len(members[group.get(a, a)]))
         for a in ins[h]:
             src = ids[group.get(a, a)]
-            # An edge into "+" that skips past the other branch is the residual connection.
-            skip = label[h] == "+" and len(ins[h]) > 1 and _is_skip(a, h, ins, group)
-            style = ' [color="#d62728", penwidth=2, label="skip", fontcolor="#d62728", fontsize=9]' if skip else ""
+            if label[h] == "+" and len(ins[h]) > 1 and _is_skip(a, h, ins):
+                style = ' [color="#d62728", penwidth=2, label="skip", fontcolor="#d62728", fontsize=9]'
+            elif a is projection:
+                style = (' [color="#d62728", penwidth=2, style=dashed, label="skip (1x1 projection)", '
+                         'fontcolor="#d62728", fontsize=9]')
+            else:
+                style = ""
             lines.append(f"  {src} -> {ids[h]}{style};")
     lines.append("}")
     return "\n".join(lines)
 
 
-def _is_skip(src, add, ins, group) -> bool:
-    """The shorter of the branches into an add: the one whose source is the add's earliest input."""
-    others = [a for a in ins[add] if a is not src]
-    # The skip edge leaves from a node that the other branch also descends from.
+def _is_skip(src, add, ins) -> bool:
+    """An identity skip: the edge leaves from a node that the other branch into the add descends from."""
     def ancestors(n, seen):
-        for a in ins.get(n, []):
-            if a not in seen:
-                seen.add(a)
-                ancestors(a, seen)
+        stack = [n]
+        while stack:
+            for a in ins.get(stack.pop(), []):
+                if a not in seen:
+                    seen.add(a)
+                    stack.append(a)
         return seen
-    return any(src in ancestors(o, set()) for o in others)
+    return any(src in ancestors(o, set()) for o in ins[add] if o is not src)
 
 
 def _compress(labels: list[str], limit: int = 8) -> list[str]:

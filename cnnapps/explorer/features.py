@@ -80,21 +80,17 @@ class ReceptiveField:
 
 
 def model_input(spec: Any, image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
-    """The model's input tensor ``[1, C, H, W]`` (CPU) for ``image``, and a displayable view of it.
-
-    Digit models (``spec.options["input"] == "mnist"``) get the MNIST-style 28x28 digit; image
-    models their registered preprocessing.
-    """
-    options = getattr(spec, "options", None) or {}
-    if options.get("input") == "mnist":
-        from cnnapps.digits import mnist_style
-
-        digit = mnist_style(image)
-        return torch.from_numpy(digit)[None, None], digit
+    """The model's input tensor ``[1, C, H, W]`` (CPU) for ``image``, and a displayable view of it
+    (float32 ``[H, W, 3]`` or ``[H, W]`` in [0, 1]), by the spec's preprocessing (for digit models
+    the MNIST-style centring of :class:`cnnapps.zoo.digits.MnistPreprocessing`)."""
     from cnnapps.preprocess import model_view, to_input
 
-    view = model_view(image, spec.preprocessing)
-    return to_input(image, spec.preprocessing), np.asarray(view, dtype=np.float32) / 255.0
+    if spec.preprocessing is None:
+        raise UnknownLayer(f"{spec.name} is not an image model")
+    x = to_input(image, spec.preprocessing)
+    if x.shape[1] == 1:
+        return x, x[0, 0].numpy().copy()
+    return x, np.asarray(model_view(image, spec.preprocessing), dtype=np.float32) / 255.0
 
 
 def conv_layers(module: nn.Module) -> list[str]:

@@ -118,7 +118,8 @@ class SparseConv(nn.Module):
 
 
 class LeNet5(nn.Module):
-    """Input ``[B, 1, 28, 28]`` float in [0, 1], ink = 1 (an MNIST digit); output logits ``[B, 10]``."""
+    """Input ``[B, 1, 28, 28]`` float in [0, 1], ink = 1 (an MNIST digit; ``[B, 3, 28, 28]`` is
+    averaged to grey); output logits ``[B, 10]``."""
 
     def __init__(self, config: LeNet5Config | None = None) -> None:
         super().__init__()
@@ -140,6 +141,9 @@ class LeNet5(nn.Module):
         self.output = nn.Linear(84, cfg.num_classes)  # replaces the paper's fixed RBF layer
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1] == 3:
+            # An RGB tensor of a digit (the app's generic image path, e.g. a warm-up pass): grey.
+            x = x.mean(dim=1, keepdim=True)
         # [0, 1] -> the paper's levels, then centre the 28x28 digit in a 32x32 background field.
         x = x * (_INK - _BACKGROUND) + _BACKGROUND
         x = F.pad(x, (2, 2, 2, 2), value=_BACKGROUND)
