@@ -1,5 +1,7 @@
 """Inside a CNN: the layers one at a time on your image, the classic architectures, feature maps."""
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -35,7 +37,8 @@ if section is None:
 
 
 def _image_picker(key: str):
-    """A bundled sample or an upload -> RGB PIL image (errors shown; None when unusable)."""
+    """A bundled sample or an upload -> (RGB PIL image, sha256 of its bytes); None when unusable
+    (the reason is shown)."""
     names = [s.name for s in SAMPLES]
     c1, c2 = st.columns([1, 2])
     choice = c1.selectbox("Image", [*names, "upload my own"], index=names.index("chelsea"), key=f"{key}_img")
@@ -48,16 +51,16 @@ def _image_picker(key: str):
     else:
         data = sample_bytes(choice)
     try:
-        return load_image(data)
+        return load_image(data), hashlib.sha256(data).hexdigest()
     except CnnappsError as err:
         show_error(err)
         return None
 
 
 if section == "Layer playground":
-    image = _image_picker("pg")
-    if image is not None:
-        grey = to_grey(image, max_side=160)
+    picked = _image_picker("pg")
+    if picked is not None:
+        grey = to_grey(picked[0], max_side=160)
         tabs = st.tabs(["Convolution", "Pooling", "Activations & softmax", "Fully connected"])
         with tabs[0]:
             render_convolution(grey)
@@ -75,9 +78,9 @@ elif section == "Architectures":
     render_architecture(name)
 
 elif section == "Inside a model":
-    image = _image_picker("inside")
-    if image is not None:
-        render_inside(image)
+    picked = _image_picker("inside")
+    if picked is not None:
+        render_inside(picked[0], digest=picked[1])
 
 else:
     st.markdown("The architectures side by side. Parameters and multiply-adds are counted by torchinfo "
