@@ -13,6 +13,8 @@ PAGES = {
         st.Page("pages/classify.py", title="Classify an image", icon=":material/image_search:"),
         st.Page("pages/sentiment.py", title="Sentiment of text",
                 icon=":material/sentiment_satisfied:"),
+        st.Page("pages/explorer.py", title="Inside a CNN", icon=":material/layers:"),
+        st.Page("pages/digits.py", title="Draw a digit", icon=":material/draw:"),
     ],
 }
 

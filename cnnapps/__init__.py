@@ -36,6 +36,9 @@ _LAZY: dict[str, str] = {
     "classify": "cnnapps.tasks.classify",
     "sentiment": "cnnapps.tasks.sentiment",
     "explain_sentiment": "cnnapps.tasks.sentiment:explain",
+    "feature_maps": "cnnapps.explorer.features",
+    "summarise": "cnnapps.explorer.architectures",
+    "convolve": "cnnapps.explorer.ops",
 }
 
 __all__ = sorted(_LAZY)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import InvalidInput
 
 __all__ = ["EmptyDigit", "dataset_split", "mnist_style"]
 
 _FIELD, _BOX = 28, 20  # MNIST: digit fitted into 20x20, centred by mass in 28x28
 
 
-class EmptyDigit(CnnappsError):
+class EmptyDigit(InvalidInput):
     """The image has no ink (a blank canvas, a uniform photo)."""
 
 

@@ -20,6 +20,9 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/explorer.py", ":material/layers:", "Inside a CNN",
+     "Convolution, pooling and activations on your image; LeNet-5 to ResNet and MobileNetV2: "
+     "layer tables, block diagrams, feature maps, receptive fields. Draw a digit for LeNet-5."),
 ]
 
 columns = st.columns(len(APPS))

@@ -2,8 +2,10 @@
 
     python scripts/make_digit_samples.py
 
-One 28x28 MNIST digit per class (the first test-split digit of each class, seed 0 as in
-scripts/train_lenet5.py, so the shipped model never trained on them), saved as PNG; and three
+One 28x28 MNIST digit per class from the test split (seed 0 as in scripts/train_lenet5.py, so the
+shipped model never trained on them): the most typical one, i.e. the test digit nearest (L2) to
+the mean image of its class in the training split (a rule that does not look at any model),
+saved as PNG; and three
 "photos": the same kind of digit upscaled to 224x224, inverted to dark ink on off-white paper
 with a lighting gradient, blur and sensor noise (seeded), to exercise the photo path of
 cnnapps.digits.mnist_style. MNIST: LeCun et al. 1998, CC BY-SA 3.0 (see the README there).
@@ -37,15 +39,18 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
 
 def main() -> None:
     d = np.load(DATA)
-    _, _, test_idx = dataset_split(d["y"], test_fraction=0.2, val_fraction=0.1, seed=0)
+    train_idx, _, test_idx = dataset_split(d["y"], test_fraction=0.2, val_fraction=0.1, seed=0)
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
+    x = d["x"].astype(np.float32)
     for c in range(10):
-        i = int(test_idx[d["y"][test_idx] == c][0])
+        mean = x[train_idx[d["y"][train_idx] == c]].mean(axis=0)
+        candidates = test_idx[d["y"][test_idx] == c]
+        ranked = candidates[np.argsort(((x[candidates] - mean) ** 2).sum(axis=(1, 2)))]
+        i = int(ranked[0])
         Image.fromarray(d["x"][i], mode="L").save(OUT / f"mnist_{c}.png", optimize=True)
-        if c in (2, 4, 7):
-            photo(d["x"][int(test_idx[d["y"][test_idx] == c][1])], rng).save(
-                OUT / f"photo_{c}.jpg", quality=90, optimize=True)
+        if c in (2, 4, 7):  # the photo is made from the second most typical digit
+            photo(d["x"][int(ranked[1])], rng).save(OUT / f"photo_{c}.jpg", quality=90, optimize=True)
         print(c, i)
 
 

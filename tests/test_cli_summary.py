@@ -16,7 +16,7 @@ def test_summary_table_for_lenet5(capsys) -> None:
     assert main(["summary", "lenet5"]) == 0
     out = capsys.readouterr().out
     assert "total parameters: 60,850" in out
-    assert "c3" in out and "SparseConv" in out and "5x5" in out
+    assert "c3" in out and "SparseConv" in out and "5x5" in out and "1,516" in out
     assert "weight layers (conv + fc): 5" in out
 
 

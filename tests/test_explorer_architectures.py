@@ -49,7 +49,8 @@ def test_lenet5_table_rows() -> None:
     by_name = {r.name: r for r in s.rows}
     assert s.input_shape == (1, 28, 28)
     assert by_name["c1"].kernel == "5x5" and by_name["c1"].output_shape == (6, 28, 28)
-    assert by_name["c1"].params == 156 and by_name["c1"].mult_adds == 150 * 28 * 28
+    # torchinfo: (weights + bias) x output positions; the bias add counts as one multiply-add.
+    assert by_name["c1"].params == 156 and by_name["c1"].mult_adds == 156 * 28 * 28
     assert by_name["c5"].output_shape == (120, 1, 1) and by_name["c5"].params == 48_120
     assert s.weight_layers == 5  # C1, C3, C5, F6, output
 

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import InvalidInput
 from cnnapps.registry import get_spec
 
 __all__ = [
@@ -34,11 +34,8 @@ __all__ = [
 ]
 
 
-class UnknownArchitecture(CnnappsError, KeyError):
+class UnknownArchitecture(InvalidInput):
     """A model name the explorer does not know."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -191,16 +188,27 @@ def summarise(model_name: str, *, model: nn.Module | None = None) -> ModelSummar
         stats = torchinfo.summary(net, input_size=(1, *shape), depth=100, verbose=0, device=device,
                                   col_names=("output_size", "num_params", "mult_adds"))
     names = {id(m): n for n, m in net.named_modules()}
+    # LeNet's C3 is one layer of the paper, built from grouped convolutions: one row for it.
+    units = {id(m) for m in net.modules() if type(m).__name__ == "SparseConv"}
+    inside = {id(c) for m in net.modules() if id(m) in units for c in m.modules() if c is not m}
+    unit_macs: dict[int, int] = {}
+    for info in stats.summary_list:
+        parent = info.parent_info
+        while parent is not None and id(parent.module) not in units:
+            parent = parent.parent_info
+        if parent is not None and info.is_leaf_layer:
+            unit_macs[id(parent.module)] = unit_macs.get(id(parent.module), 0) + int(info.macs)
     rows = []
     for info in stats.summary_list:
-        if not info.is_leaf_layer or info.is_recursive:
+        is_unit = id(info.module) in units
+        if (not info.is_leaf_layer and not is_unit) or info.is_recursive or id(info.module) in inside:
             continue
-        own_params = sum(p.numel() for p in info.module.parameters(recurse=False))
+        own_params = sum(p.numel() for p in info.module.parameters(recurse=is_unit))
         kernel, stride, padding = _geometry(info.module)
         out = info.output_size[1:] if isinstance(info.output_size, list | tuple) else ()
         rows.append(LayerRow(names.get(id(info.module), info.var_name), info.class_name, info.depth,
                              kernel, stride, padding, tuple(int(v) for v in out), own_params,
-                             int(info.macs)))
+                             unit_macs.get(id(info.module), 0) if is_unit else int(info.macs)))
     weight_layers = _weight_layers(net)
     return ModelSummary(model_name, spec.display_name, tuple(shape), tuple(rows),
                         int(stats.total_params), int(stats.trainable_params), int(stats.total_mult_adds),

@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import InvalidInput
 
 __all__ = [
     "FeatureMaps",
@@ -33,11 +33,8 @@ __all__ = [
 ]
 
 
-class UnknownLayer(CnnappsError, KeyError):
+class UnknownLayer(InvalidInput):
     """The layer name is not a module of this model (the message lists a few that are)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cnnapps.errors import CnnappsError
+from cnnapps.errors import InvalidInput
 
 __all__ = [
     "ACTIVATIONS",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class InvalidLayerSettings(CnnappsError, ValueError):
+class InvalidLayerSettings(InvalidInput):
     """Kernel, stride, padding or dilation that cannot be applied (the message says why)."""
 
 

@@ -73,6 +73,7 @@ class Subsampling(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.full((channels,), 0.25))  # starts as the block average
         self.bias = nn.Parameter(torch.zeros(channels))
+        self.kernel_size, self.stride, self.padding = 2, 2, 0  # read by layer tables
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         summed = 4.0 * F.avg_pool2d(x, kernel_size=2, stride=2)
@@ -93,7 +94,7 @@ class SparseConv(nn.Module):
         super().__init__()
         self.table = table
         self.out_channels = len(table)
-        self.kernel_size = kernel_size
+        self.kernel_size, self.stride, self.padding = kernel_size, 1, 0
         groups: dict[int, list[int]] = {}
         for j, inputs in enumerate(table):
             groups.setdefault(len(inputs), []).append(j)

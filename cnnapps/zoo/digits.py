@@ -82,9 +82,9 @@ register(
         build=lenet5,
         weights={"model": WeightsSource(
             filename="lenet5_mnist.pt",
-            sha256="PENDING",
+            sha256="744779856d33f9fc6605742be212d20a5d500894f98f188ab58dd37f516463ca",
             bundled=True,
-            size_bytes=0,
+            size_bytes=249_637,
         )},
         labels=LABELS,
         preprocessing=MnistPreprocessing(),
