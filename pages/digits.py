@@ -36,7 +36,7 @@ with left:
         stroke = st.slider("Pen width", 8, 40, 22, key="digit_pen")
         canvas = st_canvas(stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
                            height=280, width=280, drawing_mode="freedraw", key="digit_canvas",
-                           return_image_data=True, label="digit canvas")
+                           return_image_data=True)
         data = canvas.image_data
         if data is not None and np.asarray(data)[..., :3].max() > 0:
             image = Image.fromarray(np.asarray(data).astype(np.uint8), mode="RGBA")

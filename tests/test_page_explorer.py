@@ -52,7 +52,7 @@ def test_playground_convolution_formula_and_step_through() -> None:
     assert "= 160" in formula or "= 107" in formula  # chelsea 160x107 grey, 3x3, P=1, S=1: same size
     at.number_input(key="pg_stride").set_value(2).run()
     at.number_input(key="pg_padding").set_value(0).run()
-    w = int(at.latex[0].value.rsplit("=", 1)[1].strip())
+    w = int(at.latex[0].value.rsplit("=", 1)[1].strip(" $\n"))
     assert w == (160 - 3) // 2 + 1
     assert "Sum of the products" in _text(at)
     # A typed kernel that is not square gives a clear message, not a traceback.
@@ -115,7 +115,8 @@ def test_digits_page_reads_bundled_samples() -> None:
         assert f"## {d}" in [m.value for m in at.markdown]
     at.selectbox(key="digit_sample").set_value("photo_4").run()
     assert "## 4" in [m.value for m in at.markdown]
-    assert "c3: 16 maps of 10 x 10" in _text(at)
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert "c3: 16 maps of 10 x 10" in captions and "what LeNet-5 sees (28 x 28)" in captions
 
 
 def test_digits_page_upload_blank_and_corrupt() -> None:
