@@ -51,7 +51,9 @@ def test_explorer_sections_render(new_page, server: str, section: str) -> None:
     wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text("Inside a CNN", timeout=60_000)
     if section != "Layer playground":
-        page.get_by_role("button", name=section).click()
+        page.get_by_text(section, exact=True).first.click()
+        page.wait_for_timeout(1000)
         wait_for_app(page)
     no_exception(page)
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"explorer_{section.lower().replace(' ', '_')}.png"), full_page=True)

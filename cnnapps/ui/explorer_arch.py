@@ -56,7 +56,7 @@ def render_architecture(name: str) -> None:
                                     "mult-adds": st.column_config.NumberColumn(format="localized")})
     with right:
         st.markdown("**Blocks** (straight runs merged; red edges are skip connections)")
-        st.graphviz_chart(cached_diagram(name), width="stretch", height=420 if name != "lenet5" else "content")
+        st.graphviz_chart(cached_diagram(name), width="stretch")
 
 
 def render_comparison(*, measure: bool) -> pd.DataFrame:
@@ -65,11 +65,14 @@ def render_comparison(*, measure: bool) -> pd.DataFrame:
         spec = get_spec(name)
         info = cached_summary(name)
         top1 = next((v for k, v in metrics_of(spec).items() if "ImageNet top-1" in k), None)
-        rows.append({
+        row = {
             "model": spec.display_name.split(" (")[0], "year": arch.year,
             "weight layers": info["weight_layers"], "parameters": info["total_params"],
             "mult-adds (M)": round(info["mult_adds"] / 1e6, 1),
-            "ImageNet top-1 (%)": top1,
-            "CPU latency here (ms)": round(cached_latency(name), 1) if measure else None,
-        })
+            "ImageNet top-1 (%)": round(top1, 1) if top1 is not None else None,
+            "input": " x ".join(map(str, info["input"])),
+        }
+        if measure:
+            row["CPU latency here (ms)"] = round(cached_latency(name), 1)
+        rows.append(row)
     return pd.DataFrame(rows)
