@@ -43,7 +43,7 @@ def main() -> None:
                 net(x)
                 times.append(1000 * (time.perf_counter() - start))
         top1 = next((f"{v:.1f}" for k, v in spec.meta.metrics.items() if "ImageNet top-1" in k), "n/a")
-        print(f"| {spec.display_name.split(' (')[0]} | {arch.year} | {s.weight_layers} | {s.total_params:,} | "
+        print(f"| {arch.title} | {arch.year} | {s.weight_layers} | {s.total_params:,} | "
               f"{s.mult_adds / 1e6:,.1f} | {top1} | {statistics.median(times):.1f} |", flush=True)
 
 

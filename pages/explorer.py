@@ -74,7 +74,7 @@ if section == "Layer playground":
 elif section == "Architectures":
     names = list(ARCHITECTURES)
     name = st.selectbox("Architecture", names, index=names.index("resnet18"), key="arch_name",
-                        format_func=lambda n: ARCHITECTURES[n].paper.split(",")[0] + f" ({ARCHITECTURES[n].year}): {n}")
+                        format_func=lambda n: f"{ARCHITECTURES[n].title} ({ARCHITECTURES[n].year})")
     render_architecture(name)
 
 elif section == "Inside a model":

@@ -43,6 +43,7 @@ class Architecture:
     """What the page tells about one architecture (registry name -> paper, year, idea)."""
 
     name: str  # registry key
+    title: str  # short name for tables ("ResNet-18")
     paper: str
     year: int
     idea: str  # the design idea, two sentences
@@ -50,35 +51,35 @@ class Architecture:
 
 ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({a.name: a for a in (
     Architecture(
-        "lenet5", "LeCun, Bottou, Bengio & Haffner, Gradient-based learning applied to document "
+        "lenet5", "LeNet-5", "LeCun, Bottou, Bengio & Haffner, Gradient-based learning applied to document "
         "recognition, Proc. IEEE 86(11)", 1998,
         "Convolutions with shared weights and sub-sampling learn local features that tolerate small "
         "shifts, so the network needs no hand-made feature extractor. C3 connects each map to only a "
         "subset of the previous maps (Table I) to break symmetry and keep the parameter count down."),
     Architecture(
-        "alexnet", "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional "
+        "alexnet", "AlexNet", "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional "
         "Neural Networks, NeurIPS", 2012,
         "A much deeper and wider LeNet trained on GPUs: ReLU instead of tanh made training several "
         "times faster. Dropout in the big fully connected layers and data augmentation held back "
         "overfitting of its 61 M parameters."),
     Architecture(
-        "vgg16", "Simonyan & Zisserman, Very Deep Convolutional Networks for Large-Scale Image "
+        "vgg16", "VGG-16", "Simonyan & Zisserman, Very Deep Convolutional Networks for Large-Scale Image "
         "Recognition, ICLR 2015 (arXiv:1409.1556)", 2014,
         "Only 3x3 convolutions, stacked: two 3x3 layers see a 5x5 window and three see 7x7, with fewer "
         "parameters and more non-linearities than one big filter. Depth (16 weight layers) is the "
         "main lever; most of its 138 M parameters sit in the first fully connected layer."),
     Architecture(
-        "resnet18", "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR",
+        "resnet18", "ResNet-18", "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR",
         2016,
         "Each block learns a residual F(x) and adds its input back (a skip connection): y = F(x) + x. "
         "Identity paths let gradients reach early layers, so much deeper networks train well."),
     Architecture(
-        "resnet50", "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR",
+        "resnet50", "ResNet-50", "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR",
         2016,
         "The deeper ResNet uses bottleneck blocks: 1x1 to shrink the channels, 3x3, then 1x1 to "
         "expand them again, plus the skip connection. 50 layers cost fewer multiply-adds than VGG-16."),
     Architecture(
-        "mobilenet_v2_tflite", "Sandler, Howard, Zhu, Zhmoginov & Chen, MobileNetV2: Inverted "
+        "mobilenet_v2_tflite", "MobileNetV2", "Sandler, Howard, Zhu, Zhmoginov & Chen, MobileNetV2: Inverted "
         "Residuals and Linear Bottlenecks, CVPR", 2018,
         "Inverted residual blocks: a 1x1 conv expands a thin bottleneck 6x, a depthwise 3x3 filters "
         "each channel alone, and a linear 1x1 projects back, with the skip between the thin ends. "

@@ -38,9 +38,8 @@ def metrics_of(spec: Any) -> dict[str, float]:
 
 def render_architecture(name: str) -> None:
     arch = ARCHITECTURES[name]
-    spec = get_spec(name)
     info = cached_summary(name)
-    st.subheader(f"{spec.display_name} ({arch.year})", anchor=False)
+    st.subheader(f"{arch.title} ({arch.year})", anchor=False)
     st.markdown(f"**Paper:** {arch.paper}.  \n**Design idea:** {arch.idea}")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Parameters", f"{info['total_params']:,}")
@@ -66,7 +65,7 @@ def render_comparison(*, measure: bool) -> pd.DataFrame:
         info = cached_summary(name)
         top1 = next((v for k, v in metrics_of(spec).items() if "ImageNet top-1" in k), None)
         row = {
-            "model": spec.display_name.split(" (")[0], "year": arch.year,
+            "model": arch.title, "year": arch.year,
             "weight layers": info["weight_layers"], "parameters": info["total_params"],
             "mult-adds (M)": round(info["mult_adds"] / 1e6, 1),
             "ImageNet top-1 (%)": round(top1, 1) if top1 is not None else None,

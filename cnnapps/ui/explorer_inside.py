@@ -32,7 +32,7 @@ def render_inside(image: Image.Image, *, digest: str) -> None:
     names = list(ARCHITECTURES)
     c1, c2 = st.columns(2)
     name = c1.selectbox("Model", names, index=names.index("mobilenet_v2_tflite"), key="inside_model",
-                        format_func=lambda n: get_spec(n).display_name)
+                        format_func=lambda n: f"{ARCHITECTURES[n].title} ({ARCHITECTURES[n].year})")
     loaded, trained = explorer_model(name, trained=None)
     if trained:
         st.caption(f"{get_spec(name).display_name}: trained weights.")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from cnnapps.digits import mnist_style
 from cnnapps.models.lenet5 import lenet5
-from cnnapps.registry import ModelMeta, ModelSpec, Preprocessing, WeightsSource, register
+from cnnapps.registry import CamConfig, ModelMeta, ModelSpec, Preprocessing, WeightsSource, register
 
 __all__ = ["DIGIT_SAMPLES", "DIGITS_DIR", "DigitSample", "MnistPreprocessing", "digit_sample_bytes",
            "digit_sample_path"]
@@ -78,7 +78,9 @@ register(
     ModelSpec(
         name="lenet5",
         task="classification",
-        display_name="LeNet-5 (digits, trained here, bundled)",
+        # Starts with "Single digit" on purpose: list_models sorts offline models by display name and
+        # the CLI/page default is the first one, which must stay the ImageNet MobileNetV2.
+        display_name="Single digit 0-9: LeNet-5 (MNIST, trained here, bundled)",
         build=lenet5,
         weights={"model": WeightsSource(
             filename="lenet5_mnist.pt",
@@ -88,6 +90,8 @@ register(
         )},
         labels=LABELS,
         preprocessing=MnistPreprocessing(),
+        # Grad-CAM on C3's 10x10 maps (after the squashing); the map is of the centred 28x28 digit.
+        cam=CamConfig(target_layers=("act3",)),
         meta=ModelMeta(
             licence="weights: ours (Apache-2.0); trained on MNIST digits (LeCun et al., CC BY-SA 3.0)",
             citation="LeCun, Bottou, Bengio & Haffner 1998, Gradient-based learning applied to document "
