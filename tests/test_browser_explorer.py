@@ -47,6 +47,7 @@ def test_draw_a_one_and_a_seven(new_page, server: str) -> None:
 @pytest.mark.parametrize("section", ["Layer playground", "Architectures", "Inside a model", "Compare"])
 def test_explorer_sections_render(new_page, server: str, section: str) -> None:
     page = new_page
+    page.set_viewport_size({"width": 1400, "height": 2600})  # Streamlit scrolls inside; show it all
     page.goto(f"{server}/explorer")
     wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text("Inside a CNN", timeout=60_000)

@@ -46,11 +46,11 @@ def render_architecture(name: str) -> None:
     m2.metric("Multiply-adds / image", f"{info['mult_adds'] / 1e6:,.1f} M")
     m3.metric("Weight layers (conv + fc)", info["weight_layers"])
     m4.metric("Input", " x ".join(map(str, info["input"])))
-    left, right = st.columns([3, 2])
+    left, right = st.columns([5, 2])
     with left:
         st.markdown("**Layer table** (leaf layers, from torchinfo; parameters and multiply-adds of the "
                     "layer itself)")
-        st.dataframe(pd.DataFrame(info["table"]), hide_index=True, height=420, width="stretch",
+        st.dataframe(pd.DataFrame(info["table"]), hide_index=True, height=700, width="stretch",
                      column_config={"parameters": st.column_config.NumberColumn(format="localized"),
                                     "mult-adds": st.column_config.NumberColumn(format="localized")})
     with right:

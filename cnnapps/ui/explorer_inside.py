@@ -42,7 +42,8 @@ def render_inside(image: Image.Image, *, digest: str) -> None:
                    "real, the feature maps show what an untrained network computes. Load it once on the "
                    "Classify page while online to get the trained weights.", icon=":material/casino:")
     layers = features.conv_layers(loaded.module)
-    layer = c2.selectbox("Layer", layers, index=min(1, len(layers) - 1), key=f"inside_layer_{name}")
+    # Default: a layer halfway down, where maps are abstract and receptive fields already large.
+    layer = c2.selectbox("Layer", layers, index=len(layers) // 2, key=f"inside_layer_{name}")
     try:
         fm = _maps(name, trained, digest, layer, image)
     except CnnappsError as err:
