@@ -28,6 +28,13 @@ def _maps(name: str, trained: bool, digest: str, layer: str, _image: Image.Image
     return features.feature_maps(loaded, _image, layer=layer)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _field(name: str, trained: bool, digest: str, layer: str, unit: tuple[int, int, int],
+           _image: Image.Image) -> Any:
+    loaded, _ = explorer_model(name, trained=trained)
+    return features.receptive_field(loaded, _image, layer=layer, channel=unit[0], row=unit[1], col=unit[2])
+
+
 def render_inside(image: Image.Image, *, digest: str) -> None:
     names = list(ARCHITECTURES)
     c1, c2 = st.columns(2)
@@ -74,7 +81,7 @@ def render_inside(image: Image.Image, *, digest: str) -> None:
     row = r2.slider("row", 0, max(0, h - 1), h // 2, key="rf_row", disabled=h == 1)
     col = r3.slider("column", 0, max(0, w - 1), w // 2, key="rf_col", disabled=w == 1)
     try:
-        rf = features.receptive_field(loaded, image, layer=layer, channel=int(channel), row=row, col=col)
+        rf = _field(name, trained, digest, layer, (int(channel), row, col), image)
     except CnnappsError as err:
         show_error(err)
         return
