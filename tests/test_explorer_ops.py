@@ -143,3 +143,13 @@ def test_activations_and_softmax() -> None:
         softmax(z, temperature=0)
     with pytest.raises(InvalidLayerSettings):
         softmax(np.array([]))
+
+
+def test_public_api_convolve_takes_a_pil_image() -> None:
+    from PIL import Image
+
+    import cnnapps
+
+    im = Image.fromarray(np.uint8(IMAGE * 255))
+    out = cnnapps.convolve(im, kernel_preset("identity"), padding=1)
+    np.testing.assert_allclose(out, np.uint8(IMAGE * 255) / 255.0, atol=1e-6)

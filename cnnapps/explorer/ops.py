@@ -151,19 +151,21 @@ def to_grey(image: Image.Image, *, max_side: int = 256) -> np.ndarray:
     return np.asarray(im, dtype=np.float32) / 255.0
 
 
-def _as_tensor(image: np.ndarray) -> torch.Tensor:
+def _as_tensor(image: np.ndarray | Image.Image) -> torch.Tensor:
+    if isinstance(image, Image.Image):
+        image = to_grey(image, max_side=max(image.size))
     arr = np.asarray(image, dtype=np.float32)
     if arr.ndim != 2:
         raise InvalidLayerSettings(f"Expected a 2-D grey image, got an array of shape {arr.shape}")
     return torch.from_numpy(np.ascontiguousarray(arr))[None, None]
 
 
-def convolve(image: np.ndarray, kernel: np.ndarray, *, stride: int = 1, padding: int = 0,
+def convolve(image: np.ndarray | Image.Image, kernel: np.ndarray, *, stride: int = 1, padding: int = 0,
              dilation: int = 1) -> np.ndarray:
     """2-D convolution (a CNN's cross-correlation: the kernel is not flipped) of a grey image.
 
     Args:
-        image: float ``[H, W]``.
+        image: float ``[H, W]``, or a PIL image (converted to grey in [0, 1], size kept).
         kernel: float ``[K, K]`` (or ``[Kh, Kw]``).
         stride, padding (zeros), dilation: as ``torch.nn.Conv2d``.
 
