@@ -8,7 +8,6 @@ import streamlit as st
 from PIL import Image
 from streamlit_drawable_canvas import st_canvas
 
-from cnnapps.digits import mnist_style
 from cnnapps.errors import CnnappsError
 from cnnapps.explorer.features import feature_maps_all
 from cnnapps.explorer.viz import enlarge, feature_grid, to_image
@@ -62,12 +61,12 @@ with right:
     if image is None:
         st.stop()
     try:
-        digit = mnist_style(image)
-        maps, probs = feature_maps_all(loaded, Image.fromarray(np.uint8(digit * 255), mode="L"),
-                                       layers=list(LAYERS))
+        # The model's own preprocessing (MNIST-style centring) runs inside; input_view is its input.
+        maps, probs = feature_maps_all(loaded, image, layers=list(LAYERS))
     except CnnappsError as err:
         show_error(err)
         st.stop()
+    digit = maps[LAYERS[0]].input_view
     best = int(np.argmax(probs))
     a, b = st.columns([1, 2])
     a.image(enlarge(Image.fromarray(np.uint8(digit * 255), mode="L"), min_side=140),
