@@ -16,6 +16,8 @@ PAGES = {
         st.Page("pages/detect.py", title="Detect objects", icon=":material/center_focus_strong:"),
         st.Page("pages/faces.py", title="Faces", icon=":material/face:"),
         st.Page("pages/medical.py", title="Medical imaging", icon=":material/radiology:"),
+        st.Page("pages/explorer.py", title="Inside a CNN", icon=":material/layers:"),
+        st.Page("pages/digits.py", title="Draw a digit", icon=":material/draw:"),
     ],
 }
 

@@ -51,6 +51,9 @@ _LAZY: dict[str, str] = {
     "InvalidDicom": "cnnapps.medical.dicom",
     "xray": "cnnapps.medical.xray",
     "XrayFindings": "cnnapps.results.xray",
+    "feature_maps": "cnnapps.explorer.features",
+    "summarise": "cnnapps.explorer.architectures",
+    "convolve": "cnnapps.explorer.ops",
 }
 
 __all__ = sorted(_LAZY)

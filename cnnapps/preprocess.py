@@ -46,7 +46,14 @@ def heatmap_canvas(image: Image.Image, pre: Preprocessing, *, max_side: int = 51
 
 
 def to_input(image: Image.Image, pre: Preprocessing) -> torch.Tensor:
-    """float32 tensor [1, 3, H, W], normalised, on the CPU (the caller moves it)."""
+    """float32 tensor [1, 3, H, W], normalised, on the CPU (the caller moves it).
+
+    A ``Preprocessing`` subclass with its own ``to_input(image)`` method (the MNIST-style digit
+    centring of :class:`cnnapps.zoo.digits.MnistPreprocessing`) is used as it is.
+    """
+    custom = getattr(pre, "to_input", None)
+    if callable(custom):
+        return custom(image)
     return _normalise(model_view(image, pre), pre)
 
 

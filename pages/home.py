@@ -29,6 +29,9 @@ APPS = [
     ("pages/medical.py", ":material/radiology:", "Medical imaging",
      "A DICOM viewer that follows the standard (windows, series, de-identification) and a "
      "pneumonia CNN trained here, calibrated, with Grad-CAM and an out-of-distribution check."),
+    ("pages/explorer.py", ":material/layers:", "Inside a CNN",
+     "Convolution, pooling and activations on your image; LeNet-5 to ResNet and MobileNetV2: "
+     "layer tables, block diagrams, feature maps, receptive fields. Draw a digit for LeNet-5."),
 ]
 
 columns = st.columns(len(APPS))
