@@ -13,6 +13,7 @@ PAGES = {
         st.Page("pages/classify.py", title="Classify an image", icon=":material/image_search:"),
         st.Page("pages/sentiment.py", title="Sentiment of text",
                 icon=":material/sentiment_satisfied:"),
+        st.Page("pages/lab.py", title="Training lab", icon=":material/model_training:"),
     ],
 }
 
