@@ -149,7 +149,7 @@ def init_weights(model: nn.Module, *, generator: torch.Generator) -> nn.Module:
                 bound = 1.0 / math.sqrt(m.weight[0].numel())
                 nn.init.uniform_(m.bias, -bound, bound, generator=generator)
         elif isinstance(m, nn.BatchNorm2d):
-            m.reset_parameters()
+            m.reset_parameters()  # weight 1, bias 0, running stats 0/1, batch count 0
     return model
 
 
@@ -165,8 +165,12 @@ def build_model(name: str, *, in_channels: int, num_classes: int, image_size: in
     """
     if name not in _MODELS:
         raise ValueError(f"unknown lab model {name!r}; choose from {', '.join(_MODELS)}")
-    model = _MODELS[name](in_channels=in_channels, num_classes=num_classes, image_size=image_size,
-                          dropout=dropout, batch_norm=batch_norm)
+    # Built on the meta device (no memory, no RNG draw), then given storage and initialised from
+    # a local generator: torch's global RNG is neither read nor advanced.
+    with torch.device("meta"):
+        model = _MODELS[name](in_channels=in_channels, num_classes=num_classes, image_size=image_size,
+                              dropout=dropout, batch_norm=batch_norm)
+    model = model.to_empty(device="cpu")
     return init_weights(model, generator=torch.Generator().manual_seed(seed))
 
 
