@@ -53,6 +53,9 @@ with st.sidebar:
     es_on = st.toggle("Early stopping", key="lab_es")
     patience = st.slider("Patience (epochs)", 1, 10, 3, key="lab_patience", disabled=not es_on)
 
+if "lab_error" in st.session_state:  # from the last start or the last job (a CnnappsError's message)
+    show_error(CnnappsError(st.session_state.pop("lab_error")))
+
 train_tab, tour_tab, history_tab = st.tabs(["Train", "Overfitting tour", "Run history"])
 
 
@@ -60,8 +63,8 @@ def _start(configs: list[LabConfig], names: list[str], kind: str) -> None:
     try:
         ui.set_job(start_job(configs, names=names, device=app_device(), orphan_after=ORPHAN_S))
         st.session_state["lab_job_kind"] = kind
-    except CnnappsError as err:
-        show_error(err)
+    except CnnappsError as err:  # LabBusy: shown after the rerun below
+        st.session_state["lab_error"] = str(err)
 
 
 @st.fragment(run_every=POLL_S if busy else None)
@@ -119,8 +122,6 @@ with train_tab:
         st.rerun()
     cols[1].caption(f"{MODEL_NAMES[model]} on {train_size} {DATASET_INFO[dataset][0]} images, {epochs} epochs, "
                     f"cures: {', '.join(config.cures) if config and config.cures else 'none'}.")
-    if "lab_error" in st.session_state:
-        show_error(CnnappsError(st.session_state.pop("lab_error")))
     live_view("run")
     items = ui.history()
     if not busy and items and st.session_state.get("lab_job_kind") == "run":
