@@ -31,8 +31,7 @@ TOUR_CURES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("weight decay", {"weight_decay": 5e-3}),
     ("L1 penalty", {"l1": 5e-4}),
     ("early stopping", {"early_stopping": 3}),
-    ("all but early stopping", {"augment": ("shift", "rotate", "scale"), "dropout": 0.5, "batch_norm": True,
-                                "weight_decay": 5e-3, "l1": 5e-4}),
+    ("augmentation + batch norm", {"augment": ("shift", "rotate", "scale"), "batch_norm": True}),
 )
 
 
