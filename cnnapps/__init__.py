@@ -36,6 +36,8 @@ _LAZY: dict[str, str] = {
     "classify": "cnnapps.tasks.classify",
     "sentiment": "cnnapps.tasks.sentiment",
     "explain_sentiment": "cnnapps.tasks.sentiment:explain",
+    "LabConfig": "cnnapps.lab.config",
+    "train_lab": "cnnapps.lab.trainer",
 }
 
 __all__ = sorted(_LAZY)

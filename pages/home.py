@@ -20,6 +20,9 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/lab.py", ":material/model_training:", "Training lab",
+     "Train LeNet-5, a small VGG or ResNet on a few hundred digits and watch it overfit live; "
+     "then cure it (augmentation, dropout, batch norm, L1/L2, early stopping) and compare runs."),
 ]
 
 columns = st.columns(len(APPS))
