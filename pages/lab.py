@@ -120,7 +120,7 @@ with train_tab:
                       key="lab_train"):
         _start([config], ["run"], "run")
         st.rerun()
-    cols[1].caption(f"{MODEL_NAMES[model]} on {train_size} {DATASET_INFO[dataset][0]} images, {epochs} epochs, "
+    cols[1].caption(f"{MODEL_NAMES[model]} on {train_size} training images ({DATASET_INFO[dataset][0]}), {epochs} epochs, "
                     f"cures: {', '.join(config.cures) if config and config.cures else 'none'}.")
     live_view("run")
     items = ui.history()

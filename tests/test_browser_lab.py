@@ -15,8 +15,9 @@ def test_lab_trains_live_and_the_stop_button_ends_the_run(new_page: object, serv
     page.goto(f"{server}/lab")
     wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text("Training lab", timeout=60_000)
-    page.get_by_role("button", name="Train", exact=False).first.click()
-    stop = page.get_by_role("button", name="Stop")
+    main = page.get_by_test_id("stMain")  # the toolbar has Streamlit's own "Stop" button
+    main.get_by_role("button", name="Train", exact=True).click()
+    stop = main.get_by_role("button", name="Stop")
     playwright_api.expect(stop).to_be_visible(timeout=60_000)
     # Live curves appear after the first epoch while the run goes on.
     playwright_api.expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=120_000)
@@ -24,7 +25,7 @@ def test_lab_trains_live_and_the_stop_button_ends_the_run(new_page: object, serv
     page.screenshot(path=str(ARTIFACTS / "lab_live.png"), full_page=True)
     stop.click()
     playwright_api.expect(page.get_by_text("Stopped after")).to_be_visible(timeout=30_000)
-    playwright_api.expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+    playwright_api.expect(main.get_by_role("button", name="Stop")).to_have_count(0)
     wait_for_app(page)
     no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "lab_stopped.png"), full_page=True)

@@ -17,7 +17,7 @@ from cnnapps.lab.config import InvalidLabConfig, LabConfig
 from cnnapps.lab.data import BUNDLED_MNIST, Batches, DatasetUnavailable, load_dataset, stratified_sample
 from cnnapps.lab.models import LabDropout, build_model, set_dropout_generator
 from cnnapps.lab.tour import TOUR_BASE, format_table, tour_configs, tour_rows
-from cnnapps.lab.trainer import l1_penalty, train_lab
+from cnnapps.lab.trainer import evaluate_batches, l1_penalty, train_lab
 from cnnapps.training.callbacks import Callback, FitState
 
 torch.set_num_threads(1)
@@ -255,8 +255,14 @@ class TestTraining:
         assert run.stopped_early and len(run.history) < config.epochs
         assert run.restored_best and run.best_epoch == 1 + int(np.argmin(losses)) < len(run.history)
         assert all(loss >= losses[run.best_epoch - 1] for loss in losses[run.best_epoch:])
-        # The returned weights are the best epoch's: same validation loss as recorded then.
-        assert run.final["val_loss"] == pytest.approx(losses[run.best_epoch - 1], rel=1e-5)
+        # The returned weights are the best epoch's: measured afresh, same validation loss as then.
+        model = build_model("lenet5", in_channels=1, num_classes=10, image_size=28)
+        model.load_state_dict(run.state_dict)
+        val = Batches(tiny_data.x_val, tiny_data.y_val, batch_size=64, mean=tiny_data.mean, std=tiny_data.std,
+                      device=torch.device("cpu"))
+        assert evaluate_batches(model, val, device=torch.device("cpu"))[0] == pytest.approx(
+            losses[run.best_epoch - 1], rel=1e-5)
+        assert run.final["val_loss"] == losses[run.best_epoch - 1]
 
     def test_a_stop_takes_effect_after_the_current_batch(self, tiny_data) -> None:
         class StopAtBatch(Callback):
@@ -271,6 +277,20 @@ class TestTraining:
         cb = StopAtBatch()
         run = train_lab(dataclasses.replace(TINY, epochs=10), data=tiny_data, callbacks=[cb])
         assert cb.batches == 3 and run.stopped_by_user and run.history == [] and run.state_dict
+
+    def test_a_stop_mid_epoch_returns_the_last_finished_epoch(self, tiny_data) -> None:
+        class StopInEpochTwo(Callback):
+            def on_batch_end(self, state: FitState, loss: float) -> None:
+                state.stop = state.epoch == 2 and state.step == 2
+
+        run = train_lab(dataclasses.replace(TINY, epochs=5), data=tiny_data, callbacks=[StopInEpochTwo()])
+        assert run.stopped_by_user and len(run.history) == 1 and run.best_epoch == 1
+        model = build_model("lenet5", in_channels=1, num_classes=10, image_size=28)
+        model.load_state_dict(run.state_dict)
+        val = Batches(tiny_data.x_val, tiny_data.y_val, batch_size=64, mean=tiny_data.mean, std=tiny_data.std,
+                      device=torch.device("cpu"))
+        assert evaluate_batches(model, val, device=torch.device("cpu"))[0] == pytest.approx(
+            run.history[0]["val_loss"], rel=1e-5)
 
 
 # --- background jobs ---------------------------------------------------------------------------
@@ -287,6 +307,22 @@ class TestJobs:
         assert status.done and status.stopped and status.error is None
         assert status.finished[0].stopped_by_user
         assert runner.active_jobs() == 0
+
+    def test_thread_setting_is_put_back_for_other_sessions(self) -> None:
+        def in_new_thread() -> int:
+            seen: list[int] = []
+            t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+            t.start()
+            t.join()
+            return seen[0]
+
+        torch.set_num_threads(2)  # what a server's script threads would start with
+        try:
+            assert in_new_thread() == 2
+            runner.start_job([TINY], device="cpu").join(timeout=60)
+            assert in_new_thread() == 2
+        finally:
+            torch.set_num_threads(1)
 
     def test_over_the_limit_is_refused_politely(self, monkeypatch) -> None:
         monkeypatch.setattr(runner, "_SLOTS", threading.BoundedSemaphore(1))

@@ -1,7 +1,7 @@
 """Background lab jobs for an interactive front end (the page), without Streamlit.
 
 A :class:`LabJob` trains one or more configs (one run, or the tour's sequence) in its own daemon
-thread, with one intra-op thread (``torch.set_num_threads`` is per thread with OpenMP), and
+thread, with one intra-op thread, and
 publishes a :class:`JobStatus` snapshot that a poller reads. Stopping sets an event that the
 training loop checks after every batch, so a stop takes effect within one batch.
 
@@ -42,6 +42,32 @@ def max_concurrent_runs() -> int:
 _SLOTS = threading.BoundedSemaphore(max_concurrent_runs())
 _ACTIVE: set[LabJob] = set()
 _ACTIVE_LOCK = threading.Lock()
+
+
+# torch.set_num_threads in a worker thread also changes the default that threads created later
+# inherit (libgomp's global ICV; checked with torch 2.14), so other sessions' script threads would
+# keep 1 thread after a lab run. The first job to start saves the setting, the last to end puts
+# it back. While a job runs, threads started meanwhile get 1 intra-op thread (documented).
+_THREADS_LOCK = threading.Lock()
+_THREADS_USERS = 0
+_THREADS_SAVED = 0
+
+
+def _enter_single_thread() -> None:
+    global _THREADS_USERS, _THREADS_SAVED
+    with _THREADS_LOCK:
+        if _THREADS_USERS == 0:
+            _THREADS_SAVED = torch.get_num_threads()
+        _THREADS_USERS += 1
+        torch.set_num_threads(1)
+
+
+def _leave_single_thread() -> None:
+    global _THREADS_USERS
+    with _THREADS_LOCK:
+        _THREADS_USERS -= 1
+        if _THREADS_USERS == 0:
+            torch.set_num_threads(_THREADS_SAVED)
 
 
 def active_jobs() -> int:
@@ -116,7 +142,7 @@ class LabJob:
         return False
 
     def _work(self) -> None:
-        torch.set_num_threads(1)  # this thread only (OpenMP's setting is per thread)
+        _enter_single_thread()  # one intra-op thread per run: bounded work
         data: LabData | None = None
         key = None
         try:
@@ -148,6 +174,7 @@ class LabJob:
                 if not self._stop.is_set() and self._error is None:
                     self._fraction = 1.0
                 self._message = ("stopped" if self._stop.is_set() else "failed" if self._error else "finished")
+            _leave_single_thread()
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(self)
             _SLOTS.release()

@@ -13,7 +13,6 @@ seed. torch's global RNG is never seeded or read, so runs in other threads canno
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,6 +72,10 @@ class LabRun:
                 "val_loss": round(self.final.get("val_loss", float("nan")), 4),
                 "seconds": round(self.seconds, 1),
                 "stopped": "by user" if self.stopped_by_user else ("early" if self.stopped_early else "")}
+
+
+def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def l1_penalty(model: nn.Module) -> torch.Tensor:
@@ -141,7 +144,9 @@ def train_lab(config: LabConfig, *, device: torch.device | str = "cpu", data: La
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == "cuda")
     run = LabRun(config=config, device=str(device), n_params=count_parameters(model), data_source=data.source)
     state = FitState(epochs=config.epochs, steps=len(train_batches))
-    best_loss, best_state, bad_epochs = float("inf"), None, 0
+    best_loss, bad_epochs = float("inf"), 0
+    best_state: dict[str, torch.Tensor] | None = None
+    last_state: dict[str, torch.Tensor] | None = None
     for cb in callbacks:
         cb.on_fit_start(state)
     try:
@@ -169,6 +174,8 @@ def train_lab(config: LabConfig, *, device: torch.device | str = "cpu", data: La
                     break
             if state.stop and state.step < state.steps:
                 run.stopped_by_user = True  # a half epoch is not an epoch: it is not recorded
+                if last_state is not None:
+                    model.load_state_dict(last_state)
                 break
             train_loss, train_acc = evaluate_batches(model, train_eval, device=device)
             val_loss, val_acc = evaluate_batches(model, val_eval, device=device)
@@ -177,10 +184,12 @@ def train_lab(config: LabConfig, *, device: torch.device | str = "cpu", data: La
                    "seconds": time.perf_counter() - start}
             run.history.append(row)
             state.metrics = dict(row)
+            # A user's stop mid-epoch returns to this epoch's weights, already measured: no extra pass.
+            last_state = _copy_state(model)
             if val_loss < best_loss:
                 best_loss, bad_epochs, run.best_epoch = val_loss, 0, epoch
                 if config.early_stopping:
-                    best_state = copy.deepcopy({k: v.detach() for k, v in model.state_dict().items()})
+                    best_state = last_state
             else:
                 bad_epochs += 1
             for cb in callbacks:
@@ -196,18 +205,16 @@ def train_lab(config: LabConfig, *, device: torch.device | str = "cpu", data: La
             run.restored_best = True
         if not run.restored_best:
             run.best_epoch = len(run.history)  # the weights returned are the last epoch's
-        if run.history:
-            train_loss, train_acc = evaluate_batches(model, train_eval, device=device)
-            val_loss, val_acc = evaluate_batches(model, val_eval, device=device)
-            run.final = {"train_loss": train_loss, "train_accuracy": train_acc, "val_loss": val_loss,
-                         "val_accuracy": val_acc}
+        if run.history:  # the returned weights are one recorded epoch's: reuse its measurements
+            row = run.history[run.best_epoch - 1]
+            run.final = {k: row[k] for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")}
         run.state_dict = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
     finally:
         run.seconds = time.perf_counter() - start
         for cb in callbacks:
             cb.on_fit_end(state)
         # Drop every device tensor of this run now (the page keeps only run.state_dict on the CPU).
-        del model, optimizer, train_batches, train_eval, val_eval, best_state
+        del model, optimizer, train_batches, train_eval, val_eval, best_state, last_state
         if device.type == "cuda":
             torch.cuda.empty_cache()
     return run
