@@ -161,7 +161,9 @@ with tour_tab:
             st.altair_chart(ui.tour_chart(rows), width="stretch")
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
             st.caption("gap = train accuracy - validation accuracy of the final weights, both measured in "
-                       "eval mode on un-augmented images; gap_change is against the baseline.")
+                       "eval mode on un-augmented images; gap_change is against the baseline. Not every cure "
+                       "helps every model: one that leaves the gap where it was may still lower the "
+                       "validation loss (last columns). Measured tour and discussion: docs/lab.md.")
 
 with history_tab:
     items = ui.history()

@@ -359,6 +359,6 @@ def test_tour_baseline_overfits_and_cures_shrink_the_gap() -> None:
     rows = tour_rows([n for n, _ in steps], runs)
     print("\n" + format_table(rows))
     baseline = rows[0]
-    assert baseline["step"] == "baseline" and baseline["train_acc"] >= 98 and baseline["gap"] >= 8
+    assert baseline["step"] == "baseline" and baseline["train_acc"] >= 90 and baseline["gap"] >= 8
     shrunk = [r["step"] for r in rows[1:] if r["gap_change"] < -1.0]
     assert len(shrunk) >= 3, rows

@@ -112,3 +112,16 @@ def test_offline_dataset_gives_a_clear_message(monkeypatch, tmp_path) -> None:
     at.button(key="lab_train").click().run()
     _wait_done(at)
     assert any("offline" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_tour_starts_and_stops_with_a_partial_table() -> None:
+    at = _lab()
+    at.button(key="lab_tour_start").click().run()
+    assert at.session_state["lab_job"] is not None
+    time.sleep(1.5)
+    at.run()
+    at.button(key="lab_stop_tour").click().run()
+    _wait_done(at, timeout=30)
+    assert any("Tour stopped after" in i.value for i in at.info)
+    tour = at.session_state["lab_tour"]
+    assert tour["stopped"] and tour["names"][0] == "baseline"
