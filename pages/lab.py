@@ -92,6 +92,9 @@ def live_view(kind: str) -> None:
             done_rows = tour_rows(status.names, status.finished)
             if done_rows:
                 st.dataframe(pd.DataFrame(done_rows), hide_index=True)
+            if status.live and status.index < len(job.configs):
+                st.altair_chart(ui.accuracy_chart(list(status.live), epochs=job.configs[status.index].epochs)
+                                .properties(title=f"Now training: {status.names[status.index]}"), width="stretch")
         return
     # Finished: hand the runs to the session history once, then redraw the whole page.
     ui.set_job(None)
@@ -174,7 +177,11 @@ with history_tab:
         table = pd.DataFrame([{"run": it["label"], **it["run"].summary()} for it in items])
         st.dataframe(table, hide_index=True, width="stretch")
         labels = [it["label"] for it in items]
-        chosen = st.multiselect("Compare", labels, default=labels[-3:], key="lab_compare")
+        default = labels[-3:]
+        if "lab_compare" in st.session_state:  # runs beyond the last MAX_HISTORY are gone
+            st.session_state["lab_compare"] = [x for x in st.session_state["lab_compare"] if x in labels]
+            default = None  # the kept choice wins (and Streamlit warns when both are given)
+        chosen = st.multiselect("Compare", labels, default=default, key="lab_compare")
         picked = [it for it in items if it["label"] in chosen]
         if picked:
             metric = st.radio("Curve", ["accuracy", "loss"], horizontal=True, key="lab_compare_metric")
