@@ -7,7 +7,7 @@ from cnnapps.errors import CnnappsError
 from cnnapps.lab.config import AUGMENTATIONS, LabConfig
 from cnnapps.lab.data import DATASET_INFO, available_datasets
 from cnnapps.lab.runner import start_job
-from cnnapps.lab.tour import TOUR_BASE, tour_configs, tour_rows
+from cnnapps.lab.tour import TOUR_BASE, TOUR_QUICK, tour_configs, tour_rows
 from cnnapps.ui import lab as ui
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.loaders import app_device
@@ -145,13 +145,16 @@ with train_tab:
                            f"so training stopped and the weights of epoch {last.best_epoch} were restored.")
 
 with tour_tab:
+    quick = st.radio("Tour size", ["Full", "Quick"], horizontal=True, key="lab_tour_size",
+                     help="Quick: fewer images and epochs, about a quarter of the work; the lesson shows too.")
+    tour_base = TOUR_QUICK if quick == "Quick" else TOUR_BASE
     st.markdown(
-        f"One click trains **{MODEL_NAMES[TOUR_BASE.model]}** on **{TOUR_BASE.train_size} MNIST digits** for "
-        f"{TOUR_BASE.epochs} epochs with no cure (the baseline), then the same with each cure alone. "
+        f"One click trains **{MODEL_NAMES[tour_base.model]}** on **{tour_base.train_size} MNIST digits** for "
+        f"{tour_base.epochs} epochs with no cure (the baseline), then the same with each cure alone. "
         "Same data, seed and epochs every time, so the change in the gap is the cure's doing. "
-        "About a minute or two on a CPU.")
+        f"{'Well under a minute' if quick == 'Quick' else 'About one to two minutes'} on an idle CPU.")
     if st.button("Run the tour", icon=":material/route:", disabled=busy, key="lab_tour_start"):
-        steps = tour_configs()
+        steps = tour_configs(tour_base)
         _start([c for _, c in steps], [n for n, _ in steps], "tour")
         st.rerun()
     live_view("tour")

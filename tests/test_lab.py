@@ -16,7 +16,7 @@ from cnnapps.lab.augment import augment_batch
 from cnnapps.lab.config import InvalidLabConfig, LabConfig
 from cnnapps.lab.data import BUNDLED_MNIST, Batches, DatasetUnavailable, load_dataset, stratified_sample
 from cnnapps.lab.models import LabDropout, build_model, set_dropout_generator
-from cnnapps.lab.tour import TOUR_BASE, format_table, tour_configs, tour_rows
+from cnnapps.lab.tour import TOUR_QUICK, format_table, tour_configs, tour_rows
 from cnnapps.lab.trainer import evaluate_batches, l1_penalty, train_lab
 from cnnapps.training.callbacks import Callback, FitState
 
@@ -351,8 +351,8 @@ class TestJobs:
 # --- the tour ------------------------------------------------------------------------------------
 
 def test_tour_baseline_overfits_and_cures_shrink_the_gap() -> None:
-    """The lesson, in real numbers at a smaller scale (same model and cures as the full tour)."""
-    base = dataclasses.replace(TOUR_BASE, train_size=150, val_size=500, epochs=15)
+    """The lesson, in real numbers, at the quick tour's scale (same model and cures as the full tour)."""
+    base = TOUR_QUICK
     steps = tour_configs(base)
     data = load_dataset("mnist", train_size=base.train_size, val_size=base.val_size, seed=base.seed)
     runs = [train_lab(config, data=data) for _, config in steps]

@@ -15,12 +15,16 @@ from typing import Any
 from cnnapps.lab.config import LabConfig
 from cnnapps.lab.trainer import LabRun
 
-__all__ = ["TOUR_BASE", "TOUR_CURES", "format_table", "tour_configs", "tour_rows"]
+__all__ = ["TOUR_BASE", "TOUR_CURES", "TOUR_QUICK", "format_table", "tour_configs", "tour_rows"]
 
 # Sizes chosen by measurement (docs/lab.md): 200 digits overfit LeNet-5 clearly within 30 epochs,
 # and the seven runs take about a minute on one CPU thread.
 TOUR_BASE = LabConfig(dataset="mnist", model="lenet5", train_size=200, val_size=1000, epochs=30,
                       optimizer="adam", lr=1e-3, batch_size=32, seed=0)
+
+# A quicker tour (about a quarter of the work) for busy machines; tests/test_lab.py checks that
+# the lesson shows at this scale too.
+TOUR_QUICK = dataclasses.replace(TOUR_BASE, train_size=150, val_size=500, epochs=15)
 
 # (step name, what changes relative to the baseline)
 TOUR_CURES: tuple[tuple[str, dict[str, Any]], ...] = (
