@@ -27,6 +27,7 @@ __all__ = ["MAX_HISTORY", "accuracy_chart", "add_finished", "current_job", "hist
 MAX_HISTORY = 12  # finished runs kept per session (each holds its weights on the CPU)
 JOB_KEY, HISTORY_KEY, TOUR_KEY, COUNTER_KEY = "lab_job", "lab_history", "lab_tour", "lab_counter"
 TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e"
+_EPOCH_AXIS = alt.Axis(format="d", tickMinStep=1)  # whole epochs, never "2.5"
 
 
 def current_job() -> LabJob | None:
@@ -82,7 +83,7 @@ def accuracy_chart(rows: Sequence[dict[str, float]], *, best_epoch: int = 0, res
                    stopped_at: int | None = None, epochs: int | None = None) -> alt.LayerChart:
     """Train and validation accuracy per epoch with the gap between them shaded."""
     df = _frame(rows)
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(2, epochs or 2)]))
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(2, epochs or 2)]), axis=_EPOCH_AXIS)
     gap = alt.Chart(df).mark_area(opacity=0.18, color="crimson").encode(
         x=x, y=alt.Y("train_accuracy:Q"), y2="val_accuracy:Q",
         tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train_accuracy:Q", format=".1f"),
@@ -97,7 +98,7 @@ def accuracy_chart(rows: Sequence[dict[str, float]], *, best_epoch: int = 0, res
 def loss_chart(rows: Sequence[dict[str, float]], *, best_epoch: int = 0, restored: bool = False,
                stopped_at: int | None = None, epochs: int | None = None) -> alt.LayerChart:
     df = _frame(rows)
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(2, epochs or 2)]))
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(2, epochs or 2)]), axis=_EPOCH_AXIS)
     lines = alt.Chart(_long(df, "loss")).mark_line(point=True).encode(
         x=x, y=alt.Y("loss:Q", title="cross-entropy"),
         color=alt.Color("split:N", scale=alt.Scale(domain=["train", "val"], range=[TRAIN_COLOR, VAL_COLOR])))
@@ -119,7 +120,7 @@ def overlay_chart(items: Sequence[dict[str, Any]], *, metric: str = "accuracy") 
         frames.append(df)
     data = pd.concat(frames, ignore_index=True) if frames else _long(_frame([]), metric).assign(run="")
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("epoch:Q"), y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
+        x=alt.X("epoch:Q", axis=_EPOCH_AXIS), y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
         color=alt.Color("run:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600)),
         strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=["val", "train"], range=[[1, 0], [5, 4]])),
         tooltip=["run:N", "split:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".3f")],
