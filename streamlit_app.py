@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/medical.py", title="Medical imaging", icon=":material/radiology:"),
         st.Page("pages/explorer.py", title="Inside a CNN", icon=":material/layers:"),
         st.Page("pages/digits.py", title="Draw a digit", icon=":material/draw:"),
+        st.Page("pages/lab.py", title="Training lab", icon=":material/model_training:"),
     ],
 }
 

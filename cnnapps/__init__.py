@@ -54,6 +54,8 @@ _LAZY: dict[str, str] = {
     "feature_maps": "cnnapps.explorer.features",
     "summarise": "cnnapps.explorer.architectures",
     "convolve": "cnnapps.explorer.ops",
+    "LabConfig": "cnnapps.lab.config",
+    "train_lab": "cnnapps.lab.trainer",
 }
 
 __all__ = sorted(_LAZY)

@@ -32,6 +32,9 @@ APPS = [
     ("pages/explorer.py", ":material/layers:", "Inside a CNN",
      "Convolution, pooling and activations on your image; LeNet-5 to ResNet and MobileNetV2: "
      "layer tables, block diagrams, feature maps, receptive fields. Draw a digit for LeNet-5."),
+    ("pages/lab.py", ":material/model_training:", "Training lab",
+     "Train LeNet-5, a small VGG or ResNet on a few hundred digits and watch it overfit live; "
+     "then cure it (augmentation, dropout, batch norm, L1/L2, early stopping) and compare runs."),
 ]
 
 columns = st.columns(len(APPS))
