@@ -10,7 +10,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
 fi
-python3 -m pip install -q -r requirements-dev.txt
+# -e .: scripts and benchmarks import the installed package (ARCHITECTURE.md "One entry for scripts").
+python3 -m pip install -q -r requirements-dev.txt -e .
 python3 -m ruff check .
 # The browser suite must run, not skip, here: CNNAPPS_REQUIRE_BROWSER turns its skip into a failure.
 CNNAPPS_REQUIRE_BROWSER=1 python3 -m pytest "$@"
