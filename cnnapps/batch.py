@@ -134,8 +134,6 @@ class RayOptions:
     gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
     local_cpus: int | None = None  # CPUs of the local cluster (address=None); None: all cores
     object_store_mb: int = 256  # object store of the local cluster; blocks spill to disk beyond
-    ship_code: bool = False  # upload this cnnapps package to the cluster (runtime_env py_modules)
-    # for clusters where it is not installed; a local cluster finds it on PYTHONPATH
 
 
 @dataclass(frozen=True)
@@ -193,16 +191,15 @@ def _ray_session(opts: RayOptions) -> Iterator[Any]:
         yield ray
         return
     # Workers must import this very package: prepend its parent to their PYTHONPATH (a no-op
-    # where cnnapps is installed), and pass the offline switch on so workers never download.
+    # where cnnapps is installed, or on nodes without that folder; a cluster without cnnapps
+    # installed gets the code through `ray job submit --working-dir .`, docs/scale.md), and
+    # pass the offline switch on so workers never download.
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(_package_root().parent),
                                                        os.environ.get("PYTHONPATH")]))}
     for name in ("CNNAPPS_OFFLINE", "TORCH_HOME"):
         if name in os.environ:
             env[name] = os.environ[name]
-    runtime_env: dict[str, Any] = {"env_vars": env}
-    if opts.ship_code:
-        runtime_env["py_modules"] = [str(_package_root())]
-    kwargs: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False,
+    kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}, "log_to_driver": False,
                               "logging_level": logging.WARNING}
     if opts.address is None:
         kwargs.update(num_cpus=opts.local_cpus or os.cpu_count() or 1, include_dashboard=False,
@@ -388,6 +385,7 @@ def _execute(spec: BatchTask, source: Callable[[Any], Any], total: int, *, model
         ctx.enable_progress_bars = False  # the driver reports progress itself (below)
         ctx.print_on_execution_start = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars disabled"
         workers, gpus, device = _plan(ray, opts)
         start = time.perf_counter()
         ds = source(ray).map_batches(
