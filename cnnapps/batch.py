@@ -272,14 +272,11 @@ def expand_files(inputs: Sequence[str | Path], suffixes: Sequence[str]) -> list[
     from cnnapps.cli.common import expand_inputs
 
     out: list[tuple[str, str]] = []
-    local: list[str] = []
     for item in map(str, inputs):
         if "://" in item:
             out.append((item, item))
         else:
-            local.append(item)
-    if local:
-        out.extend((str(p), str(p.resolve())) for p in expand_inputs(local, suffixes))
+            out.extend((str(p), str(p.resolve())) for p in expand_inputs([item], suffixes))
     return out
 
 
