@@ -99,6 +99,26 @@ def ray_rates(files: list[tuple[str, str]], workers: int) -> Measure:
     return len(files) / run.seconds, steady, cpu_ms
 
 
+def _noop_rows(loaded: object, items: list, options: dict) -> list[list[dict]]:
+    """No model work at all: what is left of a Ray job is Ray's own per-row machinery."""
+    return [[{"file": name, "bytes": len(payload), "error": ""}] for name, payload in items]
+
+
+NOOP = batch.BatchTask("classification", "files", _noop_rows, batch_size=16)
+
+
+def noop_rates(files: list[tuple[str, str]]) -> Measure:
+    """The same job as 'ray, 1 worker' with a task that returns a row per file without a model."""
+    stamps: list[tuple[float, int, float]] = []
+    run = batch.run_files(
+        NOOP, files, model=MODEL, ray_options=batch.RayOptions(workers=1),
+        progress=lambda done, total: stamps.append((time.perf_counter(), done, tree_cpu_s())))
+    assert run.n_inputs == len(files)
+    (t0, d0, c0), (t1, d1, c1) = stamps[0], stamps[-1]
+    return (len(files) / run.seconds, (d1 - d0) / (t1 - t0) if t1 > t0 else float("nan"),
+            1000 * (c1 - c0) / (d1 - d0) if d1 > d0 else float("nan"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
@@ -125,6 +145,8 @@ def main() -> None:
                 results["local"].append(local_rate(files))
                 for n in args.workers:
                     results.setdefault(f"ray, {n} worker(s)", []).append(ray_rates(files, n))
+                results.setdefault("ray, 1 worker, no-op task (Ray's own cost)", []).append(
+                    noop_rates(files))
         finally:
             ray.shutdown()
         load_after = os.getloadavg()[0]
@@ -144,6 +166,9 @@ def main() -> None:
     if one in results:
         print(f"\nper-row overhead of Ray, steady, 1 worker: {med(one, 2) - med('local', 2):.0f} CPU ms/image; "
               f"wall {1000 / med(one, 1) - 1000 / med('local', 1):.1f} ms/image")
+    noop = "ray, 1 worker, no-op task (Ray's own cost)"
+    print(f"per-row cost of Ray's machinery (no-op task, steady): {1000 / med(noop, 1):.1f} ms wall, "
+          f"{med(noop, 2):.1f} CPU ms per row")
     for n in args.workers:
         name = f"ray, {n} worker(s)"
         fixed = args.images / med(name, 0) - args.images / med(name, 1)

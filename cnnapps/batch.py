@@ -238,14 +238,14 @@ def _plan(ray: Any, opts: RayOptions) -> tuple[int, float, str]:
 class _Worker:
     """One Ray actor: loads the model once, then turns batches of items into rows."""
 
-    def __init__(self, task: str, model: str, device: str, options: Mapping[str, Any],
+    def __init__(self, task: str | BatchTask, model: str, device: str, options: Mapping[str, Any],
                  threads: int) -> None:
         import torch
 
         from cnnapps.loaded import load
 
         torch.set_num_threads(max(1, threads))
-        self.task = BATCH_TASKS[task]
+        self.task = BATCH_TASKS[task] if isinstance(task, str) else task
         self.options = dict(options)
         self.loaded = load(model, device=device)
 
@@ -297,7 +297,7 @@ def _number_files(batch: Mapping[str, Any], *, order_of: Mapping[str, int],
             "payload": np.array([bytes(b) for b in batch["bytes"]], dtype=object)}
 
 
-def run_files(task: str, files: Sequence[tuple[str, str]], *, model: str | None = None,
+def run_files(task: str | BatchTask, files: Sequence[tuple[str, str]], *, model: str | None = None,
               options: Mapping[str, Any] | None = None, ray_options: RayOptions | None = None,
               batch_size: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> BatchRun:
@@ -326,7 +326,7 @@ def run_files(task: str, files: Sequence[tuple[str, str]], *, model: str | None 
                     ray_options=ray_options, batch_size=batch_size, progress=progress)
 
 
-def run_texts(task: str, texts: Sequence[str], *, model: str | None = None,
+def run_texts(task: str | BatchTask, texts: Sequence[str], *, model: str | None = None,
               options: Mapping[str, Any] | None = None, ray_options: RayOptions | None = None,
               batch_size: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> BatchRun:
@@ -361,7 +361,9 @@ def _default_model(task: str) -> str:
     return next((s.name for s in specs if s.works_offline), specs[0].name)
 
 
-def _task(task: str, inputs: str) -> BatchTask:
+def _task(task: str | BatchTask, inputs: str) -> BatchTask:
+    if isinstance(task, BatchTask):  # a caller's own runner (benchmarks/bench_ray.py's no-op)
+        return task
     if task not in BATCH_TASKS:
         raise BatchError(f"No batch runner for the task {task!r}; try one of {sorted(BATCH_TASKS)}")
     spec = BATCH_TASKS[task]
@@ -387,7 +389,9 @@ def _execute(spec: BatchTask, source: Callable[[Any], Any], total: int, *, model
         start = time.perf_counter()
         ds = source(ray).map_batches(
             _Worker,
-            fn_constructor_kwargs={"task": spec.task, "model": model, "device": device,
+            # a table task travels by name; a caller's own BatchTask by value (cloudpickle)
+            fn_constructor_kwargs={"task": spec.task if BATCH_TASKS.get(spec.task) is spec else spec,
+                                   "model": model, "device": device,
                                    "options": dict(options or {}),
                                    "threads": max(1, math.floor(opts.cpus_per_worker))},
             batch_size=batch_size or spec.batch_size,
