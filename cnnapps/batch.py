@@ -202,7 +202,10 @@ def _ray_session(opts: RayOptions) -> Iterator[Any]:
     kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}, "log_to_driver": False,
                               "logging_level": logging.WARNING}
     if opts.address is None:
-        kwargs.update(num_cpus=opts.local_cpus or os.cpu_count() or 1, include_dashboard=False,
+        # Logical CPUs are scheduling slots, not cores: give --workers N its N slots plus room
+        # for the reads even on a small machine (the cores are then shared, as they would be).
+        wanted = math.ceil((opts.workers or 1) * opts.cpus_per_worker + _READ_CPUS)
+        kwargs.update(num_cpus=opts.local_cpus or max(os.cpu_count() or 1, wanted), include_dashboard=False,
                       object_store_memory=opts.object_store_mb * 1024 * 1024)
     else:
         kwargs["address"] = opts.address
@@ -215,6 +218,11 @@ def _ray_session(opts: RayOptions) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+# CPUs the read tasks need beside the actors (read_binary_files + numbering ask for 1/4 each):
+# with every CPU held by an actor the reads are never scheduled and the job waits forever.
+_READ_CPUS = 0.5
 
 
 def _plan(ray: Any, opts: RayOptions) -> tuple[int, float, str]:
@@ -232,6 +240,11 @@ def _plan(ray: Any, opts: RayOptions) -> tuple[int, float, str]:
         workers = max(1, int((float(resources.get("CPU", 1.0)) - 1.0) // opts.cpus_per_worker))
     if workers < 1:
         raise BatchError(f"workers must be at least 1, got {workers}")
+    cpus = float(resources.get("CPU", 0.0))
+    if workers * opts.cpus_per_worker + _READ_CPUS > cpus:
+        raise BatchError(
+            f"{workers} worker(s) of {opts.cpus_per_worker:g} CPU need {workers * opts.cpus_per_worker:g} "
+            f"CPUs plus {_READ_CPUS:g} for reading the data; the cluster has {cpus:g}. Use fewer workers.")
     return workers, per_gpu, "cuda" if per_gpu > 0 else "cpu"
 
 

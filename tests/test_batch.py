@@ -61,13 +61,15 @@ def _fake_ray(**resources: float) -> SimpleNamespace:
 def test_pool_size_and_device_follow_the_cluster() -> None:
     plan = batch._plan
     assert plan(_fake_ray(CPU=8.0), batch.RayOptions()) == (7, 0.0, "cpu")  # one CPU left for reads
-    assert plan(_fake_ray(CPU=1.0), batch.RayOptions()) == (1, 0.0, "cpu")
+    assert plan(_fake_ray(CPU=2.0), batch.RayOptions()) == (1, 0.0, "cpu")
     assert plan(_fake_ray(CPU=16.0, GPU=4.0), batch.RayOptions()) == (4, 1.0, "cuda")
     assert plan(_fake_ray(CPU=16.0, GPU=4.0), batch.RayOptions(gpus_per_worker=0.5)) == (8, 0.5, "cuda")
     assert plan(_fake_ray(CPU=16.0, GPU=4.0), batch.RayOptions(gpus_per_worker=0)) == (15, 0.0, "cpu")
     assert plan(_fake_ray(CPU=8.0), batch.RayOptions(workers=2, cpus_per_worker=2)) == (2, 0.0, "cpu")
     with pytest.raises(batch.BatchError):
         plan(_fake_ray(CPU=8.0), batch.RayOptions(workers=0))
+    with pytest.raises(batch.BatchError, match="plus 0.5 for reading"):  # would wait forever
+        plan(_fake_ray(CPU=2.0), batch.RayOptions(workers=2))
 
 
 def test_inputs_keep_the_cli_names_and_uris_pass_through(tmp_path: Path) -> None:
