@@ -99,7 +99,7 @@ def tokenize(text: str, *, lower: bool = True, accents: bool = True) -> list[str
 
 
 def word_tokens(tokens: Sequence[str]) -> list[str]:
-    """The tokens that are words: at least one letter or digit (``","``, ``"!"``, ``"'s"`` are not).
+    """The tokens that are words: at least one letter or digit (``","`` and ``"!"`` are not).
 
     A Chinese sentence keeps no Chinese characters, but its full-width comma folds (NFKD) to
     ``","``: the model then reads punctuation alone, and its answer means nothing.
