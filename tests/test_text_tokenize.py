@@ -86,5 +86,5 @@ def test_punctuation_alone_is_not_words():
     tokens = tokenize("我非常喜欢这部电影，真的！")  # full-width comma and bang fold to "," and "!"
     assert tokens == [",", "!"]
     assert not has_words(tokens) and word_tokens(tokens) == []
-    assert has_words(tokenize("it's 2 good!")) and word_tokens(tokenize("it's 2 good!")) == ["it", "2", "good"]
+    assert has_words(tokenize("it's 2 good!")) and word_tokens(tokenize("it's 2 good!")) == ["it", "'s", "2", "good"]
     assert not has_words(tokenize("... ?! (,)")) and not has_words([])
