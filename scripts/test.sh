@@ -10,7 +10,25 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
 fi
-python3 -m pip install -q -r requirements-dev.txt
-python3 -m ruff check .
+# PEP 668: Debian/Ubuntu's system Python refuses `pip install` outside a virtual environment, so
+# everything runs from .venv (made once, then reused; an already active venv is used as it is).
+# --system-site-packages lets packages already installed system-wide (e.g. a preinstalled torch)
+# satisfy the pins instead of being installed again. This uses the default index (PyPI, via
+# requirements-dev.txt -> requirements.txt), as a GPU machine would; requirements-cpu.txt (PyTorch's
+# CPU index) is the variant for users without a GPU, documented in the README.
+if [ -n "${VIRTUAL_ENV:-}" ]; then
+  PY=python
+else
+  if [ ! -x .venv/bin/python ]; then
+    if ! python3 -m venv --system-site-packages .venv; then
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv
+      rm -rf .venv && python3 -m venv --system-site-packages .venv
+    fi
+  fi
+  PY=.venv/bin/python
+fi
+"$PY" -m pip install -q -r requirements-dev.txt
+"$PY" -m ruff check .
 # The browser suite must run, not skip, here: CNNAPPS_REQUIRE_BROWSER turns its skip into a failure.
-CNNAPPS_REQUIRE_BROWSER=1 python3 -m pytest "$@"
+CNNAPPS_REQUIRE_BROWSER=1 "$PY" -m pytest "$@"
