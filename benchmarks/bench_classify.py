@@ -14,25 +14,19 @@ from __future__ import annotations
 import argparse
 import io
 import platform
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from PIL import Image
+from timing import interleaved_medians
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnapps.images import load_image  # noqa: E402
-from cnnapps.preprocess import heatmap_canvas, to_input  # noqa: E402
-from cnnapps.registry import get_spec  # noqa: E402
-from cnnapps.samples import sample_bytes  # noqa: E402
-from cnnapps.tasks.classify import classify  # noqa: E402
-from cnnapps.viz import overlay_heatmap  # noqa: E402
-from cnnapps.weights import load_model  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import interleaved_medians  # noqa: E402
+from cnnapps.images import load_image
+from cnnapps.loaded import load
+from cnnapps.preprocess import heatmap_canvas, to_input
+from cnnapps.registry import get_spec
+from cnnapps.samples import sample_bytes
+from cnnapps.tasks.classify import classify
+from cnnapps.viz import overlay_heatmap
 
 
 def median_ms(*fns: Callable[[], object], runs: int) -> list[float]:
@@ -57,20 +51,20 @@ def main() -> None:
 
     spec = get_spec(args.model)
     assert spec.preprocessing is not None
-    model = load_model(spec, device=torch.device("cpu"))
+    model = load(spec.name, device="cpu")
     small = load_image(sample_bytes("cat")).resize((224, 224), Image.Resampling.BILINEAR)
     x = to_input(small, spec.preprocessing)
 
     def raw() -> object:
         with torch.inference_mode():
-            return model(x)
+            return model.module(x)
 
-    raw_ms, ours_ms = median_ms(raw, lambda: classify(model, small, spec=spec, top_k=5), runs=args.runs)
+    raw_ms, ours_ms = median_ms(raw, lambda: classify(model, small, top_k=5), runs=args.runs)
     jpeg = megapixel_jpeg()
 
     def end_to_end(with_cam: bool) -> object:
         image = load_image(jpeg)
-        result = classify(model, image, spec=spec, top_k=5, with_cam=with_cam)
+        result = classify(model, image, top_k=5, with_cam=with_cam)
         if result.heatmap is not None:
             return overlay_heatmap(heatmap_canvas(image, spec.preprocessing), result.heatmap)
         return result

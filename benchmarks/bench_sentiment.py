@@ -11,21 +11,15 @@ of ``--repeats`` timed runs after ``--warmup`` untimed ones, and the ratio ours 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import torch
+from timing import interleaved_medians
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnapps.registry import get_spec  # noqa: E402
-from cnnapps.tasks.sentiment import predict_batch  # noqa: E402
-from cnnapps.text.tokenize import tokenize  # noqa: E402
-from cnnapps.text.vocab import pad_batch  # noqa: E402
-from cnnapps.weights import load_model  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import interleaved_medians  # noqa: E402
+from cnnapps.loaded import load
+from cnnapps.registry import get_spec
+from cnnapps.tasks.sentiment import predict_batch
+from cnnapps.text.tokenize import tokenize
+from cnnapps.text.vocab import pad_batch
 
 # Movie-review-like sentences of varied length (8-40 tokens), cycled to the batch size.
 SENTENCES = [
@@ -53,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
 
     spec = get_spec(args.model)
-    model = load_model(spec, device=torch.device("cpu"))
+    loaded = load(spec.name, device="cpu")
+    model = loaded.module  # the raw call uses the bare module
     texts = [SENTENCES[i % len(SENTENCES)] for i in range(args.batch)]
     ids = [model.vocab.encode(tokenize(t)[: model.max_length]) for t in texts]
     # Raw: the same sentences, pre-encoded, in the same length-sorted chunks predict_batch uses.
@@ -67,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 model(x)
 
     def ours() -> None:
-        predict_batch(model, texts, labels=spec.labels, batch_size=args.chunk)
+        predict_batch(loaded, texts, batch_size=args.chunk)
 
     raw_s, our_s = interleaved_medians(raw, ours, runs=args.repeats, warmup=args.warmup)
     raw_rate, our_rate = args.batch / raw_s, args.batch / our_s

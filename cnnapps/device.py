@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["autocast", "describe_device", "model_device", "resolve_device"]
+__all__ = ["autocast", "describe_device", "model_device", "resolve_device", "synchronise"]
 
 ENV_VAR = "CNNAPPS_DEVICE"
 
@@ -67,3 +67,9 @@ def autocast(device: torch.device) -> Iterator[None]:
             yield
     else:
         yield
+
+
+def synchronise(device: torch.device) -> None:
+    """Wait for queued GPU work, so a timer measures the work and not its launch (CUDA is async)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnnapps.errors import InvalidImage
 
-__all__ = ["MAX_PIXELS", "SUPPORTED_FORMATS", "load_image"]
+__all__ = ["MAX_PIXELS", "SUPPORTED_FORMATS", "ImageSource", "as_image", "load_image"]
 
 # 40 MP is above every common phone/DSLR photo (12-24 MP; 48 MP sensors save 12 MP by default) yet
 # bounds one upload to ~120 MB as RGB uint8 and ~480 MB as the float32 copies the models make, which a
@@ -95,6 +95,21 @@ def load_image(source: bytes | str | os.PathLike[str], *, max_pixels: int = MAX_
         return _to_rgb(upright)
     except ValueError as err:  # a mode Pillow can read but not convert (e.g. exotic TIFF)
         raise InvalidImage(f"Images in colour mode {upright.mode!r} are not supported.") from err
+
+
+# What the public API accepts as an image: encoded bytes, a path, or a decoded PIL image.
+ImageSource = bytes | str | os.PathLike[str] | Image.Image
+
+
+def as_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Like :func:`load_image`, but also takes a PIL image (size-checked, converted to RGB)."""
+    if isinstance(source, Image.Image):
+        _check_pixels(source.size, max_pixels)
+        try:
+            return _to_rgb(source)
+        except ValueError as err:
+            raise InvalidImage(f"Images in colour mode {source.mode!r} are not supported.") from err
+    return load_image(source, max_pixels=max_pixels)
 
 
 def _open(source: bytes | str | os.PathLike[str]) -> IO[bytes]:

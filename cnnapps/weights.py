@@ -5,7 +5,8 @@ Order (timm's ``_resolve_pretrained_source`` idea, pydicom's hash-checked downlo
 1. the file bundled in ``cnnapps/weights/`` (works offline, sha256 checked);
 2. a local cache: torch hub's ``<hub_dir>/checkpoints`` (torchvision) and
    ``$TORCH_HOME/checkpoints`` (facenet-pytorch), in that order;
-3. a download into torch hub's cache, reporting progress through a callback;
+3. a download into the file's cache (torch hub's or facenet-pytorch's), reporting progress
+   through a callback;
 4. otherwise :class:`~cnnapps.errors.WeightsUnavailable`, whose message names the missing file,
    where to put it, and which models work offline instead.
 
@@ -16,18 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from cnnapps.errors import WeightsUnavailable
-from cnnapps.registry import ModelSpec, list_models
+from cnnapps.registry import ModelSpec, WeightsSource, list_models
 
 __all__ = [
     "BUNDLED_DIR",
@@ -35,7 +34,9 @@ __all__ = [
     "Progress",
     "cache_dirs",
     "hub_reachable",
-    "load_model",
+    "missing_weights",
+    "offline",
+    "resolve_file",
     "resolve_weights",
     "sha256_file",
 ]
@@ -49,8 +50,11 @@ HUB_URL = "https://download.pytorch.org/models/"
 Progress = Callable[[int, int | None], None]
 
 _CHUNK = 1 << 20
-# torch.hub's convention: "name-<first hex digits of sha256>.ext" (torch.hub.HASH_REGEX).
-_HASH_IN_NAME = re.compile(r"-([a-f0-9]{6,})\.")
+
+
+def offline() -> bool:
+    """Whether downloads are switched off by ``CNNAPPS_OFFLINE``."""
+    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
 
 
 def sha256_file(path: Path) -> str:
@@ -61,59 +65,61 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _hub_dir() -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _torch_home_dir() -> Path:
+    return Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "checkpoints"
+
+
 def cache_dirs() -> list[Path]:
     """Where downloaded weights may already be: torch hub's, then facenet-pytorch's."""
-    hub = Path(torch.hub.get_dir()) / "checkpoints"
-    torch_home = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "checkpoints"
-    return list(dict.fromkeys([hub, torch_home]))  # de-duplicated, order kept
+    return list(dict.fromkeys([_hub_dir(), _torch_home_dir()]))  # de-duplicated, order kept
 
 
-def _expected_digest(spec: ModelSpec) -> tuple[str, bool] | None:
-    """(hex digest, is_full) for the file, or None when nothing is known."""
-    if spec.weights.sha256:
-        return spec.weights.sha256, True
-    match = _HASH_IN_NAME.search(spec.weights.filename)
-    return (match.group(1), False) if match else None
+def _download_dir(source: WeightsSource) -> Path:
+    return _hub_dir() if source.cache == "hub" else _torch_home_dir()
 
 
-def _hash_ok(path: Path, spec: ModelSpec) -> bool:
-    expected = _expected_digest(spec)
-    if expected is None:
+def _hash_ok(path: Path, source: WeightsSource) -> bool:
+    """The file matches the digest the registry states (a full sha256 or a torch.hub prefix)."""
+    if source.sha256 is None and source.sha256_prefix is None:
         return True
-    digest, full = expected
     actual = sha256_file(path)
-    return actual == digest if full else actual.startswith(digest)
+    if source.sha256 is not None:
+        return actual == source.sha256
+    return actual.startswith(str(source.sha256_prefix))
 
 
-def _offline_alternatives(spec: ModelSpec) -> str:
-    names = [s.display_name for s in list_models(spec.task) if s.weights.bundled]
+def _offline_alternatives(task: str) -> str:
+    names = [s.display_name for s in list_models(task) if s.works_offline]
     return ", ".join(names) if names else "none for this task"
 
 
-def _unavailable(spec: ModelSpec, reason: str) -> WeightsUnavailable:
-    size = f", {spec.weights.size_bytes / 1e6:.0f} MB" if spec.weights.size_bytes else ""
-    where = cache_dirs()[0]
+def _unavailable(spec: ModelSpec, source: WeightsSource, reason: str) -> WeightsUnavailable:
+    size = f", {source.size_bytes / 1e6:.0f} MB" if source.size_bytes else ""
     lines = [
         f"The weights of {spec.display_name} are not on this machine and could not be downloaded "
         f"({reason}).",
-        f"To use it offline, download {spec.weights.url or spec.weights.filename}{size} on a "
-        f"machine with internet and save it as {where / spec.weights.filename}.",
-        f"Models that work offline: {_offline_alternatives(spec)}.",
+        f"To use it offline, download {source.url or source.filename}{size} on a "
+        f"machine with internet and save it as {_download_dir(source) / source.filename}.",
+        f"Models that work offline: {_offline_alternatives(spec.task)}.",
     ]
-    return WeightsUnavailable(" ".join(lines))
+    return WeightsUnavailable(" ".join(lines), reason=reason)
 
 
-def _download(spec: ModelSpec, dest: Path, progress: Progress | None, timeout: float) -> None:
-    assert spec.weights.url is not None
+def _download(source: WeightsSource, dest: Path, progress: Progress | None, timeout: float) -> None:
+    assert source.url is not None
     dest.parent.mkdir(parents=True, exist_ok=True)
-    request = urllib.request.Request(spec.weights.url, headers={"User-Agent": "cnnapps"})
+    request = urllib.request.Request(source.url, headers={"User-Agent": "cnnapps"})
     # Write to a temporary file in the same folder, then rename: a half-finished download never
     # looks like a cached file (torch.hub.download_url_to_file does the same).
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, suffix=".partial")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as resp:
-            total = int(resp.headers.get("Content-Length") or 0) or spec.weights.size_bytes
+            total = int(resp.headers.get("Content-Length") or 0) or source.size_bytes
             done = 0
             if progress:
                 progress(0, total)
@@ -122,9 +128,9 @@ def _download(spec: ModelSpec, dest: Path, progress: Progress | None, timeout: f
                 done += len(block)
                 if progress:
                     progress(done, total)
-        if not _hash_ok(tmp, spec):
+        if not _hash_ok(tmp, source):
             raise WeightsUnavailable(
-                f"The download of {spec.weights.filename} is corrupt (sha256 mismatch); "
+                f"The download of {source.filename} is corrupt (sha256 mismatch); "
                 "it was deleted, please try again."
             )
         tmp.replace(dest)
@@ -132,18 +138,19 @@ def _download(spec: ModelSpec, dest: Path, progress: Progress | None, timeout: f
         tmp.unlink(missing_ok=True)
 
 
-def resolve_weights(
-    spec: ModelSpec, *, progress: Progress | None = None, timeout: float = 20.0
+def resolve_file(
+    spec: ModelSpec, key: str = "model", *, progress: Progress | None = None, timeout: float = 20.0
 ) -> Path:
-    """Path of a verified weights file for ``spec``, downloading it if needed and allowed.
+    """Path of the verified weights file ``spec.weights[key]``, downloading it if needed and allowed.
 
     Raises:
         WeightsUnavailable: not bundled, not cached, and the download failed or is disabled.
     """
-    name = spec.weights.filename
-    if spec.weights.bundled:
+    source = spec.weights[key]
+    name = source.filename
+    if source.bundled:
         path = BUNDLED_DIR / name
-        if path.is_file() and _hash_ok(path, spec):
+        if path.is_file() and _hash_ok(path, source):
             return path
         if path.is_file():
             raise WeightsUnavailable(
@@ -152,38 +159,40 @@ def resolve_weights(
             )
     for folder in cache_dirs():
         path = folder / name
-        if path.is_file() and _hash_ok(path, spec):
+        if path.is_file() and _hash_ok(path, source):
             return path
-    if spec.weights.url is None:
-        raise _unavailable(spec, "it has no download address")
-    if os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
-        raise _unavailable(spec, f"downloads are disabled by {OFFLINE_ENV}")
-    dest = cache_dirs()[0] / name
+    if source.url is None:
+        raise _unavailable(spec, source, "it has no download address")
+    if offline():
+        raise _unavailable(spec, source, f"downloads are disabled by {OFFLINE_ENV}")
+    dest = _download_dir(source) / name
     try:
-        _download(spec, dest, progress, timeout)
+        _download(source, dest, progress, timeout)
     except (urllib.error.URLError, OSError, TimeoutError) as err:
-        raise _unavailable(spec, f"network error: {getattr(err, 'reason', err)}") from err
+        raise _unavailable(spec, source, f"network error: {getattr(err, 'reason', err)}") from err
     return dest
 
 
-def load_model(
-    spec: ModelSpec, *, device: torch.device | None = None, progress: Progress | None = None
-) -> Any:
-    """Resolve the weights, build the model, move it to ``device``, eval mode, frozen.
+def resolve_weights(
+    spec: ModelSpec, *, progress: Progress | None = None, timeout: float = 20.0
+) -> dict[str, Path]:
+    """Every weights file of ``spec``, by the names the spec gives them (see :func:`resolve_file`)."""
+    return {key: resolve_file(spec, key, progress=progress, timeout=timeout) for key in spec.weights}
 
-    Parameters are frozen (``requires_grad=False``): a loaded model is only ever used for
-    inference and is shared between sessions, so nothing may accumulate ``.grad`` in it.
-    """
-    model = spec.load(resolve_weights(spec, progress=progress))
-    if device is not None:
-        model = model.to(device)
-    model.requires_grad_(False)
-    return model.eval()
+
+def missing_weights(spec: ModelSpec) -> list[str]:
+    """Names of ``spec``'s files that are neither bundled nor cached (no network is touched)."""
+    missing = []
+    for key, source in spec.weights.items():
+        places = [BUNDLED_DIR] if source.bundled else []
+        if not any((folder / source.filename).is_file() for folder in [*places, *cache_dirs()]):
+            missing.append(key)
+    return missing
 
 
 def hub_reachable(timeout: float = 2.0) -> bool:
     """Whether the torchvision weights host answers (for the sidebar's online/offline badge)."""
-    if os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
+    if offline():
         return False
     try:
         request = urllib.request.Request(HUB_URL, method="HEAD", headers={"User-Agent": "cnnapps"})

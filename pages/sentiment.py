@@ -10,7 +10,8 @@ from cnnapps.text.io import guess_text_column, read_lines, read_table
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.loaders import model_or_stop
 from cnnapps.ui.navigation import ensure_app_navigation
-from cnnapps.ui.widgets import model_details, model_picker
+from cnnapps.ui.progress import progress_bar
+from cnnapps.ui.widgets import download_csv, model_details, model_picker
 
 ensure_app_navigation()
 
@@ -32,9 +33,9 @@ with left:
     mode = st.radio("Input", ["One sentence", "Many sentences"], horizontal=True, key="sentiment_mode")
     model_details(spec)
 
-model = model_or_stop(spec, panel=right)
+loaded = model_or_stop(spec, panel=right)
 
-limits = f"at most {model.max_length} words and {MAX_CHARS:,} characters are read"
+limits = f"at most {loaded.module.max_length} words and {MAX_CHARS:,} characters are read"
 
 if mode == "One sentence":
     with left:
@@ -46,7 +47,7 @@ if mode == "One sentence":
             st.info("Type or paste a sentence on the left to see its sentiment.", icon=":material/edit:")
             st.stop()
         try:
-            exp = explain(model, text, labels=spec.labels, top_k=top_k)
+            exp = explain(loaded, text, top_k=top_k)
         except CnnappsError as err:
             show_error(err)
             st.stop()
@@ -105,15 +106,16 @@ else:
             st.info(f"{len(texts):,} sentences: only the first {MAX_ROWS:,} are classified.",
                     icon=":material/content_cut:")
             texts = texts[:MAX_ROWS]
-        bar = st.progress(0.0, text="Classifying…")
+        update, close = progress_bar("Sentences classified:")
         try:
-            results = predict_batch(model, texts, labels=spec.labels,
-                                    progress=lambda d, t: bar.progress(d / t, text=f"{d:,} / {t:,} sentences"))
+            results = predict_batch(loaded, texts, progress=update)
         except CnnappsError as err:
             show_error(err)
             st.stop()
-        bar.empty()
-        table = pd.DataFrame([r.as_row() for r in results])
+        close()
+        table = pd.DataFrame([{"sentence": r.text, "label": r.label,
+                               "probability (%)": round(100.0 * r.probability, 2), "note": r.note}
+                              for r in results])
         counts = table["label"].value_counts()
         st.subheader(f"{len(table):,} sentences", anchor=False)
         st.markdown(" · ".join(f"**{label}**: {counts.get(label, 0):,}" for label in spec.labels))
@@ -122,6 +124,4 @@ else:
             st.warning(f"{flagged} sentence(s) had no readable or known words or were truncated "
                        f"({limits}): see the note column.", icon=":material/help:")
         st.dataframe(table, hide_index=True, width="stretch")
-        # on_click="ignore": a download must not rerun the page and classify everything again.
-        st.download_button("Download CSV", table.to_csv(index=False).encode(), "sentiment.csv",
-                           mime="text/csv", icon=":material/download:", on_click="ignore")
+        download_csv(table, "sentiment.csv")

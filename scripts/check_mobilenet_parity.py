@@ -22,9 +22,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-# Run as `python scripts/...` (or plain `pytest`): put the repository root first so `cnnapps` imports.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from cnnapps.models.mobilenet_v2_tflite import mobilenet_v2_tflite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

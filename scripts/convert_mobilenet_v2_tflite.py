@@ -26,9 +26,6 @@ import tflite
 import torch
 from torch import nn
 
-# Run as `python scripts/...` (or plain `pytest`): put the repository root first so `cnnapps` imports.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from cnnapps.models.mobilenet_v2_tflite import (
     ConvReLU6,
     MobileNetV2TFLite,

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from cnnapps.loaded import load
+from cnnapps.registry import get_spec
+from cnnapps.tasks.sentiment import predict_batch
+from cnnapps.text.data import kfold_indices, read_mr
+from cnnapps.weights import BUNDLED_DIR, sha256_file
 
-from cnnapps.registry import get_spec  # noqa: E402
-from cnnapps.tasks.sentiment import predict_batch  # noqa: E402
-from cnnapps.text.data import kfold_indices, read_mr  # noqa: E402
-from cnnapps.weights import BUNDLED_DIR, load_model, sha256_file  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # Kim (2014), Table 2 (accuracy %, 300-d word2vec; MR by 10-fold CV, SST-2 test set).
 PAPER = {
@@ -90,12 +89,12 @@ def shipped(sst2_dir: Path | None, mr_dir: Path | None) -> list[str]:
     torch.set_num_threads(1)
     for name, data_dir in (("textcnn_sst2", sst2_dir), ("textcnn_mr", mr_dir)):
         spec = get_spec(name)
-        path = BUNDLED_DIR / spec.weights.filename
+        path = BUNDLED_DIR / spec.weights["model"].filename
         if not path.is_file():
             rows.append(f"| {name} | {path.name} | missing | | | | |")
             continue
         start = time.perf_counter()
-        model = load_model(spec, device=torch.device("cpu"))
+        model = load(spec.name, device="cpu")
         load_s = time.perf_counter() - start
         where, acc = "data folder absent", float("nan")
         if data_dir is not None and data_dir.is_dir():
@@ -111,7 +110,7 @@ def shipped(sst2_dir: Path | None, mr_dir: Path | None) -> list[str]:
                 texts = [" ".join(data.tokens[i]) for i in fold]
                 labels = [data.labels[i] for i in fold]
                 where = f"MR fold 0 of 10, held out ({len(texts)})"
-            results = predict_batch(model, texts, labels=spec.labels)
+            results = predict_batch(model, texts)
             acc = 100.0 * sum(r.index == y for r, y in zip(results, labels, strict=True)) / len(labels)
         rows.append(f"| {name} | {path.name} | {path.stat().st_size / 1e6:.2f} | "
                     f"{sha256_file(path)[:16]}… | {load_s:.2f} | {where} | {acc:.1f} |")

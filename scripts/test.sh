@@ -28,7 +28,8 @@ else
   fi
   PY=.venv/bin/python
 fi
-"$PY" -m pip install -q -r requirements-dev.txt
+# -e .: scripts and benchmarks import the installed package (ARCHITECTURE.md "One entry for scripts").
+"$PY" -m pip install -q -r requirements-dev.txt -e .
 "$PY" -m ruff check .
 # The browser suite must run, not skip, here: CNNAPPS_REQUIRE_BROWSER turns its skip into a failure.
 CNNAPPS_REQUIRE_BROWSER=1 "$PY" -m pytest "$@"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,32 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present beside the checkout (only CI/dev machines have it)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of one `streamlit run` of the whole app (offline, CPU), shared by browser tests."""
+    from browser_support import require_browser, streamlit_server
+
+    require_browser()
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _browser_context() -> Iterator[object]:
+    from browser_support import chromium_context, require_browser
+
+    require_browser()
+    with chromium_context() as context:
+        yield context
+
+
+@pytest.fixture
+def new_page(_browser_context: object) -> Iterator[object]:
+    """A fresh Playwright page (tab) on Debian's Chromium; closed after the test."""
+    page = _browser_context.new_page()
+    try:
+        yield page
+    finally:
+        page.close()

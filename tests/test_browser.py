@@ -1,118 +1,45 @@
-"""Real-browser smoke test: `streamlit run` + Playwright driving Debian's /usr/bin/chromium.
+"""Real-browser suite for the shell (navigation, sidebar) and the classify and sentiment pages.
 
-The shape of Streamlit's own e2e harness (e2e_playwright/conftest.py): start the server on a free
-port with its output going to a file, poll /_stcore/health, wait for the script to finish
-running, look for stException. Screenshots land in test-artifacts/ for a human to look at.
+Fixtures `server` and `new_page` live in conftest.py; the plumbing in browser_support.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import (
+    ARTIFACTS,
+    REPO,
+    chromium_context,
+    no_exception,
+    require_browser,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = os.environ.get("CNNAPPS_CHROMIUM", "/usr/bin/chromium")
-# Without these, headless Chromium keeps trying the network here (ARCHITECTURE.md gotchas).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-# CI sets CNNAPPS_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
-_REQUIRED = os.environ.get("CNNAPPS_REQUIRE_BROWSER") == "1"
-if not _REQUIRED:
-    pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)", allow_module_level=True)
+require_browser()
 from playwright import sync_api as playwright_api  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+_wait_for_app = wait_for_app
+_no_exception = no_exception
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
-    env = {**os.environ, "CNNAPPS_OFFLINE": "1", "CNNAPPS_DEVICE": "cpu"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("streamlit did not become healthy in 120 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.seek(0)
-        print(log.read())  # shown by pytest when a test fails
-        log.close()
-        os.unlink(log.name)
+@pytest.fixture
+def page(new_page: object) -> object:
+    return new_page
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="cnnapps-chromium-")
-    with playwright_api.sync_playwright() as pw:
-        # A fresh, empty profile per run (launch_persistent_context passes --user-data-dir).
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
-
-
-def _wait_for_app(page: object, timeout_ms: int = 180_000) -> None:
-    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout_ms)
-    # The script has finished this run and no skeleton placeholders remain.
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           state="attached", timeout=timeout_ms)
-    playwright_api.expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
-    page.wait_for_timeout(500)
-
-
-def _no_exception(page: object) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-
-
-def test_deep_link_on_a_fresh_server_goes_through_the_entry_script(page: object, server: str) -> None:
-    # Must be the first request this server sees (tests run in file order): see
+def test_deep_link_on_a_fresh_server_goes_through_the_entry_script() -> None:
+    # Must be the first request a server sees, so this test starts its own: see
     # cnnapps/ui/navigation.py for the legacy pages/ mode this guards against.
-    page.goto(f"{server}/classify")
-    _wait_for_app(page)
-    _assert_app_chrome(page)
-    playwright_api.expect(page.locator("h1").first).to_contain_text("Classify an image")
+    with streamlit_server() as fresh, chromium_context() as context:
+        page = context.new_page()
+        page.goto(f"{fresh}/classify")
+        _wait_for_app(page)
+        _assert_app_chrome(page)
+        playwright_api.expect(page.locator("h1").first).to_contain_text("Classify an image")
 
 
 def _assert_app_chrome(page: object) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import nn
-
-# Run as `python scripts/...` (or plain `pytest`): put the repository root first so `cnnapps` imports.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cnnapps.models.mobilenet_v2_tflite import (
     CAM_TARGET_LAYER,

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cnnapps.registry import list_models
 from cnnapps.weights import BUNDLED_DIR
 
-_MISSING = [s.name for s in list_models("sentiment") if not (BUNDLED_DIR / s.weights.filename).is_file()]
+_MISSING = [s.name for s in list_models("sentiment") if not (BUNDLED_DIR / s.weights["model"].filename).is_file()]
 pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"bundled weights not trained yet: {_MISSING}")
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")

@@ -153,7 +153,7 @@ def test_decompression_bomb_upload_is_refused() -> None:
     assert "megapixels" in _errors(at)
 
 
-def test_moving_the_opacity_slider_does_not_reclassify(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_display_settings_do_not_reclassify(monkeypatch: pytest.MonkeyPatch) -> None:
     import cnnapps.ui.loaders as loaders
 
     calls: list[bool] = []
@@ -169,4 +169,34 @@ def test_moving_the_opacity_slider_does_not_reclassify(monkeypatch: pytest.Monke
     at.slider(key="classify_alpha").set_value(0.8).run()
     assert not at.exception and len(calls) == 1  # the overlay is redrawn from the cached result
     at.slider(key="classify_topk").set_value(3).run()
-    assert len(calls) == 2 and len(at.dataframe[0].value) == 3
+    assert len(calls) == 1 and len(at.dataframe[0].value) == 3  # top-k slices the cached top-10
+
+
+def test_uploads_survive_switching_the_source_back_and_forth() -> None:
+    at = _upload(_classify_page(), [("parrot.jpg", sample_bytes("parrot"), "image/jpeg")])
+    assert at.subheader[0].value == "macaw"
+    at.segmented_control(key="classify_source").set_value("sample").run()
+    assert at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}
+    at.segmented_control(key="classify_source").set_value("upload").run()
+    assert not at.exception and at.subheader[0].value == "macaw"  # the upload is still there
+    assert "earlier upload" in " ".join(c.value for c in at.caption)
+    at.button(key="classify_clear").click().run()
+    assert not at.exception and not at.subheader  # cleared: back to the hint
+
+
+def test_the_same_file_twice_is_processed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cnnapps.ui.loaders as loaders
+
+    calls: list[bool] = []
+    real = loaders.classify
+    monkeypatch.setattr(loaders, "classify", lambda *a, **k: calls.append(True) or real(*a, **k))
+    files = [("coffee.jpg", sample_bytes("coffee"), "image/jpeg"),
+             ("copy of coffee.jpg", sample_bytes("coffee"), "image/jpeg"),
+             ("parrot.jpg", sample_bytes("parrot"), "image/jpeg")]
+    at = _classify_page()
+    calls.clear()
+    at = _upload(at, files)
+    table = at.dataframe[0].value
+    assert list(table["file"]) == ["coffee.jpg", "parrot.jpg"]
+    assert "duplicate" in " ".join(c.value for c in at.caption)
+    assert len(calls) == 2

@@ -36,7 +36,7 @@ def test_overfits_a_tiny_batch_to_100_percent():
     vocab = Vocab.build(TINY.tokens)
     model = _tiny_model(vocab)
     batches = Batches(TINY, vocab, batch_size=8, shuffle=True)
-    cfg = FitConfig(epochs=60, optimizer="adam", lr=1e-2, patience=None, device="cpu")
+    cfg = FitConfig(epochs=60, optimizer="adam", lr=1e-2, patience=None)
     history = fit(model, batches, batches, config=cfg, after_step=model.apply_max_norm)
     assert history.epochs[-1]["train_loss"] < history.epochs[0]["train_loss"]
     assert evaluate(model, batches)["val_accuracy"] == 100.0
@@ -49,7 +49,7 @@ def test_early_stopping_and_best_weights_restored(tmp_path):
     model = _tiny_model(vocab)
     flipped = LabelledText(TINY.tokens, [1 - y for y in TINY.labels])  # val gets worse as train improves
     ckpt = tmp_path / "best.pt"
-    cfg = FitConfig(epochs=40, optimizer="adam", lr=1e-2, patience=3, device="cpu", checkpoint_path=ckpt)
+    cfg = FitConfig(epochs=40, optimizer="adam", lr=1e-2, patience=3, checkpoint_path=ckpt)
     history = fit(model, Batches(TINY, vocab, batch_size=8), Batches(flipped, vocab, batch_size=8),
                   config=cfg)
     assert history.stopped_early and len(history.epochs) < 40
@@ -79,7 +79,7 @@ def test_progress_callback_and_custom_callback():
         def on_fit_start(self, state): events.append("start")
         def on_fit_end(self, state): events.append("end")
 
-    fit(_tiny_model(vocab), Batches(TINY, vocab, batch_size=2), config=FitConfig(epochs=2, device="cpu"),
+    fit(_tiny_model(vocab), Batches(TINY, vocab, batch_size=2), config=FitConfig(epochs=2),
         callbacks=[ProgressCallback(seen.append, every=1), Recorder()])
     assert events == ["start", "end"]
     assert seen[-1].fraction == 1.0 and seen[-1].epoch == 2
@@ -92,13 +92,13 @@ def test_fit_is_seeded():
     for _ in range(2):
         model = _tiny_model(vocab)
         fit(model, Batches(TINY, vocab, batch_size=4, shuffle=True, seed=3),
-            config=FitConfig(epochs=3, seed=3, device="cpu"))
+            config=FitConfig(epochs=3, seed=3))
         runs.append(model.fc.weight.detach().clone())
     assert torch.equal(runs[0], runs[1])
 
 
 def test_train_text_cnn_end_to_end_tiny():
-    cfg = FitConfig(epochs=30, optimizer="adam", lr=1e-2, patience=None, device="cpu")
+    cfg = FitConfig(epochs=30, optimizer="adam", lr=1e-2, patience=None)
     model, history = train_text_cnn(TINY, TINY, variant="rand", fit_config=cfg,
                                     model_config={"maps": 8, "embed_dim": 16})
     assert history.best_metric == 100.0
@@ -110,7 +110,7 @@ def test_train_text_cnn_end_to_end_tiny():
 def test_train_text_cnn_pretrained_variant_with_fake_vectors():
     words = ["great", "awful", "film", "the"]
     vectors = torch.randn(4, 16).numpy()
-    cfg = FitConfig(epochs=2, device="cpu")
+    cfg = FitConfig(epochs=2)
     model, _ = train_text_cnn(TINY, TINY, variant="multichannel", glove=(words, vectors), glove_extra=4,
                               glove_std=None, fit_config=cfg, model_config={"maps": 4})
     assert "the" in model.vocab  # an extra pretrained word, absent from the training data
@@ -136,3 +136,28 @@ def test_kfold_indices_partition():
     flat = sorted(i for f in folds for i in f)
     assert flat == list(range(23)) and len(folds) == 10
     assert max(map(len, folds)) - min(map(len, folds)) <= 1
+
+
+def test_stratified_split_keeps_class_shares_and_is_seeded():
+    import numpy as np
+
+    from cnnapps.training import stratified_split
+
+    labels = np.repeat(np.arange(3), [100, 50, 10])  # sorted by class, as MNIST's files are
+    train, val = stratified_split(labels, val_fraction=0.2, seed=1)
+    assert len(set(train) & set(val)) == 0 and len(train) + len(val) == len(labels)
+    assert [int((labels[val] == c).sum()) for c in range(3)] == [20, 10, 2]
+    again = stratified_split(labels, val_fraction=0.2, seed=1)
+    assert np.array_equal(train, again[0]) and np.array_equal(val, again[1])
+    assert not np.array_equal(val, stratified_split(labels, val_fraction=0.2, seed=2)[1])
+    assert not np.array_equal(np.sort(val), val)  # shuffled, not sorted by class
+
+
+def test_fit_leaves_the_global_rng_untouched():
+    vocab = Vocab.build(TINY.tokens)
+    model = _tiny_model(vocab)  # built first: its initialisation draws from the global RNG
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit(model, Batches(TINY, vocab, batch_size=4), config=FitConfig(epochs=1, seed=9))
+    assert torch.equal(torch.rand(3), expected)

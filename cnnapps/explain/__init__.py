@@ -1,5 +1,5 @@
 """Explanations of model decisions: a thin adapter over the grad-cam library."""
 
-from cnnapps.explain.gradcam import grad_cam
+from cnnapps.explain.gradcam import ClassifierOutputTarget, cam_heatmap
 
-__all__ = ["grad_cam"]
+__all__ = ["ClassifierOutputTarget", "cam_heatmap"]

@@ -3,89 +3,60 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
 
 import torch
 from PIL import Image
 
-from cnnapps.device import autocast, model_device
-from cnnapps.errors import CnnappsError
-from cnnapps.explain import grad_cam
-from cnnapps.images import load_image
+from cnnapps.device import synchronise
+from cnnapps.explain import ClassifierOutputTarget, cam_heatmap
+from cnnapps.images import ImageSource, as_image
+from cnnapps.loaded import LoadedModel
 from cnnapps.preprocess import to_input
-from cnnapps.registry import ModelSpec
-from cnnapps.results import BatchRow, Classification, Prediction
+from cnnapps.results import Classification, Prediction
 
-__all__ = ["classify", "classify_files"]
-
-
-def _synchronise(device: torch.device) -> None:
-    # CUDA runs asynchronously: without this the timer measures the launch, not the work.
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+__all__ = ["classify"]
 
 
 def classify(
-    model: torch.nn.Module,
-    image: Image.Image,
+    loaded: LoadedModel,
+    image: ImageSource,
     *,
-    spec: ModelSpec,
     top_k: int = 5,
     with_cam: bool = False,
 ) -> Classification:
-    """Classify one RGB image with ``model`` (built from ``spec``).
+    """Classify one image with a classification model.
 
     Args:
-        model: the loaded classifier, eval mode, on any device (inputs follow it).
-        image: RGB PIL image of any size; it is resized by ``spec.preprocessing`` first.
-        spec: gives labels, preprocessing and the Grad-CAM target layer.
+        loaded: from :func:`cnnapps.load`; labels, preprocessing and CAM layers come from its spec.
+        image: a path, encoded bytes or a PIL image, of any size and mode; it is decoded safely
+            (:func:`cnnapps.images.as_image`) and resized by the spec's preprocessing first.
         top_k: how many classes to return (clamped to the number of labels).
-        with_cam: also compute a Grad-CAM heat map for the top-1 class (one more forward and
-            a backward pass; about 2-3x the cost of classification alone).
+        with_cam: also compute a Grad-CAM heat map for the top-1 class (one more forward and a
+            backward pass, about 2-3x the cost of classification alone).
+
+    Raises:
+        InvalidImage: the input cannot be decoded (the message is for the user).
     """
-    if spec.preprocessing is None:
-        raise ValueError(f"{spec.name} is not an image model")
-    device = model_device(model)
-    x = to_input(image, spec.preprocessing).to(device)
-    with torch.inference_mode(), autocast(device):
-        _synchronise(device)
-        start = time.perf_counter()
-        logits = model(x)
-        _synchronise(device)
-        elapsed_ms = 1000.0 * (time.perf_counter() - start)
-    probs = torch.softmax(logits.float(), dim=1)[0]
-    k = max(1, min(top_k, probs.numel()))
-    values, indices = torch.topk(probs, k)
+    spec = loaded.spec
+    if spec.preprocessing is None or spec.labels is None:
+        raise TypeError(f"{spec.name} is not an image classifier (task {spec.task!r})")
+    picture: Image.Image = as_image(image)
+    x = to_input(picture, spec.preprocessing)
+    synchronise(loaded.device)
+    start = time.perf_counter()
+    logits = loaded(x)
+    synchronise(loaded.device)
+    elapsed_ms = 1000.0 * (time.perf_counter() - start)
+    multi_label = spec.head == "sigmoid"
+    scores = (torch.sigmoid if multi_label else lambda t: torch.softmax(t, dim=1))(logits.float())[0]
+    k = max(1, min(top_k, scores.numel()))
+    values, indices = torch.topk(scores.cpu(), k)
     top = tuple(
         Prediction(label=spec.labels[i], index=i, probability=float(p))
         for p, i in zip(values.tolist(), indices.tolist(), strict=True)
     )
     heat = None
-    if with_cam and spec.target_layer:
-        heat = grad_cam(model, x, target_layer=spec.target_layer, class_index=top[0].index)
-    return Classification(
-        model_name=spec.name, top=top, forward_ms=elapsed_ms, device=str(device), heatmap=heat
-    )
-
-
-def classify_files(
-    model: torch.nn.Module,
-    files: Iterable[tuple[str, bytes]],
-    *,
-    spec: ModelSpec,
-    progress: Callable[[int, str], None] | None = None,
-) -> list[BatchRow]:
-    """Top-1 for many uploaded files; a bad file becomes a row with its error, not a crash.
-
-    ``progress(i, name)`` is called after the i-th file (1-based), for a progress bar.
-    """
-    rows: list[BatchRow] = []
-    for i, (name, data) in enumerate(files, start=1):
-        try:
-            best = classify(model, load_image(data), spec=spec, top_k=1).best
-            rows.append(BatchRow(file=name, top1=best.label, probability=best.probability))
-        except CnnappsError as err:
-            rows.append(BatchRow(file=name, top1="", probability=float("nan"), error=str(err)))
-        if progress:
-            progress(i, name)
-    return rows
+    if with_cam and spec.cam is not None:
+        heat = cam_heatmap(loaded, x, [ClassifierOutputTarget(top[0].index)])
+    return Classification(model_name=spec.name, device=str(loaded.device), elapsed_ms=elapsed_ms,
+                          top=top, multi_label=multi_label, heatmap=heat)

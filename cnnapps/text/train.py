@@ -84,6 +84,7 @@ def train_text_cnn(
     fit_config: FitConfig | None = None,
     model_config: dict | None = None,
     callbacks: Sequence[Callback] = (),
+    device: torch.device | str = "cpu",
 ) -> tuple[TextCNN, History]:
     """Build the vocabulary from ``train``, build the model, and fit it; returns (model, history).
 
@@ -103,7 +104,6 @@ def train_text_cnn(
     if pretrained and glove_extra > 0:
         extra = [w for w in glove[0][: glove_extra * 2] if set(w) <= _EMITTABLE][:glove_extra]
     vocab = Vocab.build(train.tokens, min_count=min_count, extra=extra)
-    torch.manual_seed(fit_config.seed)  # the model's initialisation is part of the seeded run
     matrix = None
     if pretrained:
         matrix, _ = pretrained_matrix(vocab, glove[0], glove[1], seed=fit_config.seed,
@@ -111,7 +111,10 @@ def train_text_cnn(
     embed_dim = matrix.shape[1] if matrix is not None else (model_config or {}).get("embed_dim", 50)
     cfg = TextCNNConfig(**{"vocab_size": len(vocab), "embed_dim": embed_dim, "variant": variant,
                            **(model_config or {})})
-    model = TextCNN(cfg, vocab=vocab, pretrained=matrix)
+    # The initialisation is part of the seeded run; forked so the process-wide RNG is untouched.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(fit_config.seed)
+        model = TextCNN(cfg, vocab=vocab, pretrained=matrix)
     kw = {"min_length": model.min_length}
     history = fit(
         model,
@@ -120,6 +123,7 @@ def train_text_cnn(
         config=fit_config,
         after_step=model.apply_max_norm,
         callbacks=callbacks,
+        device=device,
     )
     return model.cpu().eval(), history
 
@@ -183,13 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_cfg = {"max_length": args.max_length}
 
     def run(train: LabelledText, val: LabelledText, test: LabelledText, seed: int) -> tuple[TextCNN, dict]:
-        fc = FitConfig(epochs=args.epochs, patience=args.patience, seed=seed, device=args.device,
+        fc = FitConfig(epochs=args.epochs, patience=args.patience, seed=seed,
                        lr=args.lr, optimizer=args.optimizer)
         model, hist = train_text_cnn(train, val, variant=args.variant, glove=glove,
                                      glove_extra=args.glove_extra, min_count=args.min_count,
                                      glove_std=args.glove_std if args.glove_std > 0 else None,
                                      batch_size=args.batch_size, fit_config=fc,
-                                     model_config=model_cfg, callbacks=cbs)
+                                     model_config=model_cfg, callbacks=cbs, device=args.device)
         return model, {"test_accuracy": _accuracy(model, test), "best_epoch": hist.best_epoch,
                        "val_accuracy": hist.best_metric, "epochs_run": len(hist.epochs),
                        "seconds": round(hist.seconds, 1), "vocab_size": len(model.vocab)}

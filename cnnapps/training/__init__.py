@@ -3,6 +3,7 @@
 from cnnapps.training.callbacks import Callback, EarlyStopping, FitProgress, FitState, ProgressCallback
 from cnnapps.training.checkpoint import load_checkpoint, save_checkpoint
 from cnnapps.training.fit import FitConfig, History, evaluate, fit, make_optimizer
+from cnnapps.training.splits import stratified_split
 
 __all__ = [
     "Callback",
@@ -17,4 +18,5 @@ __all__ = [
     "load_checkpoint",
     "make_optimizer",
     "save_checkpoint",
+    "stratified_split",
 ]

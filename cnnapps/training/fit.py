@@ -1,9 +1,11 @@
 """A generic supervised training loop: ``fit(model, train, val, config=...) -> History``.
 
-The loop owns what every model shares (device, seeding, optimiser, evaluation, early stopping,
-keeping the best weights, checkpointing, progress callbacks); the model owns its forward pass and
-any constraint applied after a step (``after_step``, e.g. Kim's max-norm). No print, no Streamlit:
-a page calls :func:`fit` and watches it through a :class:`~cnnapps.training.callbacks.Callback`.
+The loop owns what every model shares (optimiser, evaluation, early stopping, keeping the best
+weights, checkpointing, progress callbacks, mixed precision on CUDA); the model owns its forward
+pass and any constraint applied after a step (``after_step``, e.g. Kim's max-norm). The caller
+owns the device (chosen at the edge, house rule 5) and the data order (its own seeded
+generator). No print, no Streamlit: a page calls :func:`fit` and watches it through a
+:class:`~cnnapps.training.callbacks.Callback`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnapps.device import resolve_device
+from cnnapps.device import autocast, model_device
 from cnnapps.training.callbacks import Callback, EarlyStopping, FitState
 from cnnapps.training.checkpoint import save_checkpoint
 
@@ -40,8 +42,10 @@ class FitConfig:
     monitor: str = "val_accuracy"
     mode: Literal["max", "min"] = "max"
     restore_best: bool = True  # end with the weights of the best validation epoch
-    device: str | None = None  # None: cnnapps.device.resolve_device()
-    seed: int = 0  # seeds torch's RNG (dropout) when fit starts; seed the model's init yourself
+    # Seeds dropout (torch's default generator) for this fit only: the generator's state is
+    # forked and restored, so a fit never changes the process-wide RNG other code relies on.
+    seed: int = 0
+    mixed_precision: bool = True  # fp16 autocast + gradient scaling on CUDA; no effect elsewhere
     checkpoint_path: Path | None = None  # best model's state_dict is written here when set
 
 
@@ -96,10 +100,13 @@ def fit(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
     after_step: Callable[[], None] | None = None,
     callbacks: Sequence[Callback] = (),
+    device: torch.device | str | None = None,
 ) -> History:
     """Train ``model`` in place on batches ``(x, y)``; returns the per-epoch :class:`History`.
 
     Args:
+        model: a fresh module owned by the caller (never a model cached for other users).
+        device: where to train; None keeps the model where it is. Batches follow the model.
         train: re-iterable batches (shuffled by the iterable itself); ``len(train)`` if available
             sizes the progress reports.
         val: validation batches; with ``config.patience`` it drives early stopping, and with
@@ -107,10 +114,28 @@ def fit(
         after_step: called after every optimiser step (Kim's max-norm: ``model.apply_max_norm``).
         callbacks: progress and custom hooks; :class:`EarlyStopping` is added from the config.
     """
-    torch.manual_seed(config.seed)
-    device = resolve_device(config.device)
-    model.to(device)
+    if device is not None:
+        model.to(device)
+    device = model_device(model)
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(config.seed)
+        return _fit(model, train, val, config, loss_fn, after_step, callbacks, device)
+
+
+def _fit(
+    model: nn.Module,
+    train: Iterable[Batch],
+    val: Iterable[Batch] | None,
+    config: FitConfig,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    after_step: Callable[[], None] | None,
+    callbacks: Sequence[Callback],
+    device: torch.device,
+) -> History:
     optimizer = make_optimizer(model.parameters(), config)
+    amp = config.mixed_precision and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
     cbs: list[Callback] = list(callbacks)
     if val is not None and config.patience is not None:
         cbs.append(EarlyStopping(monitor=config.monitor, mode=config.mode, patience=config.patience))
@@ -126,12 +151,21 @@ def fit(
         model.train()
         loss_sum, correct, count = 0.0, 0, 0
         for x, y in train:
-            x, y = x.to(device), y.to(device)
+            non_blocking = device.type == "cuda"  # pinned host batches copy asynchronously
+            x, y = x.to(device, non_blocking=non_blocking), y.to(device, non_blocking=non_blocking)
             optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            optimizer.step()
+            if amp:
+                with autocast(device):
+                    logits = model(x)
+                    loss = loss_fn(logits.float(), y)
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                logits = model(x)
+                loss = loss_fn(logits, y)
+                loss.backward()
+                optimizer.step()
             if after_step is not None:
                 after_step()
             state.step += 1

@@ -1,83 +1,62 @@
-"""Widgets shared by pages: the model picker and the image input (upload / camera / sample)."""
+"""Widgets shared by pages: the model picker, the model card and the download buttons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+import zipfile
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from cnnapps.registry import ModelSpec, Task, list_models
-from cnnapps.samples import SAMPLES, sample_bytes
+from cnnapps.registry import ModelSpec, list_models
 
-__all__ = ["IMAGE_TYPES", "InputFile", "image_input", "model_details", "model_picker"]
-
-# What the uploader offers; anything else is still checked by load_image, which says why it fails.
-IMAGE_TYPES = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif"]
-
-_SOURCES = {
-    "sample": ":material/photo_library: Sample photo",
-    "upload": ":material/upload: Upload",
-    "camera": ":material/photo_camera: Camera",
-}
+__all__ = ["download_csv", "download_zip", "model_details", "model_picker"]
 
 
-@dataclass(frozen=True)
-class InputFile:
-    name: str
-    data: bytes
-
-
-def model_picker(task: Task, *, key: str) -> ModelSpec:
-    """A select box over the registry's models for ``task``; bundled (offline) models first."""
+def model_picker(task: str, *, key: str, label: str = "Model") -> ModelSpec:
+    """A select box over the registry's models for ``task``; offline models first."""
     specs = {s.name: s for s in list_models(task)}
     # Options are the registry names (plain strings): Streamlit deep-copies widget values.
     name = st.selectbox(
-        "Model",
+        label,
         list(specs),
         format_func=lambda n: specs[n].display_name
-        if specs[n].weights.bundled
+        if specs[n].works_offline
         else f"{specs[n].display_name} (download)",
         key=key,
-        help="Bundled models work offline; the others are downloaded once from the PyTorch hub "
-        "and cached.",
+        help="Bundled models work offline; the others are downloaded once and cached.",
     )
     return specs[name or next(iter(specs))]
 
 
 def model_details(spec: ModelSpec) -> None:
     """An "About this model" expander: description, licence, paper, measured numbers."""
+    meta = spec.meta
     with st.expander("About this model"):
-        st.markdown(f"**{spec.display_name}**: {spec.description}")
-        st.markdown(f"Licence: {spec.licence}  \nPaper: {spec.citation}")
-        for metric, value in spec.metrics.items():
+        st.markdown(f"**{spec.display_name}**: {meta.description}")
+        st.markdown(f"Licence: {meta.licence}  \nPaper: {meta.citation}")
+        for metric, value in meta.metrics.items():
             st.markdown(f"{metric}: **{value:.1f}**")
+        if meta.caveat:
+            st.caption(meta.caveat)
 
 
-def image_input(*, key: str, multiple: bool = True) -> list[InputFile]:
-    """Photos chosen by the user, from a bundled sample, an upload (several) or the camera."""
-    source = st.segmented_control(
-        "Image source",
-        list(_SOURCES),
-        format_func=_SOURCES.__getitem__,
-        default="sample",
-        key=f"{key}_source",
-        label_visibility="collapsed",
-    )
-    if source == "upload":
-        uploads = st.file_uploader(
-            "Upload one or more photos",
-            type=IMAGE_TYPES,
-            accept_multiple_files=multiple,
-            key=f"{key}_upload",
-        )
-        if uploads is None:
-            return []
-        uploads = uploads if isinstance(uploads, list) else [uploads]
-        return [InputFile(u.name, u.getvalue()) for u in uploads]
-    if source == "camera":
-        shot = st.camera_input("Take a photo", key=f"{key}_camera")
-        return [InputFile("camera.jpg", shot.getvalue())] if shot is not None else []
-    by_caption = {f"{s.caption}": s for s in SAMPLES}
-    caption = st.selectbox("Sample photo", list(by_caption), key=f"{key}_sample")
-    sample = by_caption[caption or next(iter(by_caption))]
-    return [InputFile(sample.filename, sample_bytes(sample.name))]
+def download_csv(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, filename: str, *,
+                 label: str = "Download CSV", key: str | None = None) -> None:
+    """A CSV download of table rows; clicking it does not rerun the page (nothing recomputes)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), filename, mime="text/csv",
+                       icon=":material/download:", on_click="ignore", key=key)
+
+
+def download_zip(files: Mapping[str, bytes], filename: str, *, label: str = "Download ZIP",
+                 key: str | None = None) -> None:
+    """A ZIP of ``{name inside the archive: bytes}``; clicking it does not rerun the page."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    st.download_button(label, buffer.getvalue(), filename, mime="application/zip",
+                       icon=":material/folder_zip:", on_click="ignore", key=key)

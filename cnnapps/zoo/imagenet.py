@@ -7,17 +7,16 @@ is ours: the last convolutional feature map of each family.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from types import MappingProxyType
 
 import torch
 import torchvision.models as tvm
 from torchvision.models import WeightsEnum
 
 from cnnapps.models.mobilenet_v2_tflite import CAM_TARGET_LAYER, mobilenet_v2_tflite
-from cnnapps.registry import ModelSpec, Preprocessing, WeightsSource, register
+from cnnapps.registry import CamConfig, ModelMeta, ModelSpec, Preprocessing, WeightsSource, register
 
 __all__: list[str] = []
 
@@ -26,11 +25,8 @@ __all__: list[str] = []
 # (The original TFLite label file is kept beside the weights for provenance.)
 _IMAGENET = tuple(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
-
-def _load_state_dict(build: Callable[[], torch.nn.Module], path: Path) -> torch.nn.Module:
-    model = build()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return model.eval()
+# torch.hub's file-name convention: "name-<first hex digits of sha256>.ext" (torch.hub.HASH_REGEX).
+_HASH_IN_NAME = re.compile(r"-([a-f0-9]{6,})\.")
 
 
 # -- bundled: MobileNetV2 1.0/224, dequantised from Google's uint8 TFLite model ----------------
@@ -41,24 +37,25 @@ register(
         display_name="MobileNetV2 1.0/224 (bundled, offline)",
         labels=("background", *_IMAGENET),
         build=mobilenet_v2_tflite,
-        load=partial(_load_state_dict, mobilenet_v2_tflite),
-        weights=WeightsSource(
+        weights={"model": WeightsSource(
             filename="mobilenet_v2_1.0_224_quant.pt",
             sha256="91488ec95490f28a38de5c85e9fc44581a2fd15cae9f0224aa28cb837c3f02db",
             bundled=True,
             size_bytes=13_991_227,
-        ),
+        )},
         # The reference squashes the whole photo to 224x224 (no crop) and feeds (q - 128) / 128.
         preprocessing=Preprocessing(
             resize=(224, 224), crop=None, mean=(128 / 255,) * 3, std=(128 / 255,) * 3
         ),
-        target_layer=CAM_TARGET_LAYER,
-        licence="Apache-2.0 (google-coral/test_data)",
-        citation="Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks, "
-        "arXiv:1801.04381",
-        description="Google's quantisation-aware-trained MobileNetV2, dequantised to float by "
-        "scripts/convert_mobilenet_v2_tflite.py. 1000 ImageNet classes + background.",
-        metrics=MappingProxyType({"ImageNet top-1 (%, Google's report for the quant model)": 70.8}),
+        cam=CamConfig(target_layers=(CAM_TARGET_LAYER,)),
+        meta=ModelMeta(
+            licence="Apache-2.0 (google-coral/test_data)",
+            citation="Sandler et al. 2018, MobileNetV2: Inverted Residuals and Linear Bottlenecks, "
+            "arXiv:1801.04381",
+            description="Google's quantisation-aware-trained MobileNetV2, dequantised to float by "
+            "scripts/convert_mobilenet_v2_tflite.py. 1000 ImageNet classes + background.",
+            metrics={"ImageNet top-1 (%, Google's report for the quant model)": 70.8},
+        ),
     )
 )
 
@@ -73,19 +70,20 @@ def _torchvision(
     citation: str,
 ) -> ModelSpec:
     transforms = weights.transforms()
-    build = partial(builder, weights=None)
+    filename = weights.url.rsplit("/", 1)[-1]
+    prefix = _HASH_IN_NAME.search(filename)
     return ModelSpec(
         task="classification",
         name=name,
         display_name=display_name,
         labels=tuple(weights.meta["categories"]),
-        build=build,
-        load=partial(_load_state_dict, build),
-        weights=WeightsSource(
-            filename=weights.url.rsplit("/", 1)[-1],
+        build=partial(builder, weights=None),
+        weights={"model": WeightsSource(
+            filename=filename,
+            sha256_prefix=prefix.group(1) if prefix else None,
             url=weights.url,
             size_bytes=int(weights.meta["_file_size"] * 1024 * 1024),
-        ),
+        )},
         preprocessing=Preprocessing(
             resize=int(transforms.resize_size[0]),
             crop=(int(transforms.crop_size[0]),) * 2,
@@ -93,12 +91,12 @@ def _torchvision(
             std=tuple(transforms.std),
             interpolation=transforms.interpolation.value,
         ),
-        target_layer=target_layer,
-        licence="BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use",
-        citation=citation,
-        description=f"torchvision {weights} ({weights.meta['num_params'] / 1e6:.1f} M parameters)",
-        metrics=MappingProxyType(
-            {"ImageNet top-1 (%, torchvision)": weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
+        cam=CamConfig(target_layers=(target_layer,)),
+        meta=ModelMeta(
+            licence="BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use",
+            citation=citation,
+            description=f"torchvision {weights} ({weights.meta['num_params'] / 1e6:.1f} M parameters)",
+            metrics={"ImageNet top-1 (%, torchvision)": weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]},
         ),
     )
 

@@ -7,13 +7,13 @@ Retrain with ``python -m cnnapps.text.train`` (see the module docstring for the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 
 import torch
 
 from cnnapps.models.text_cnn import TextCNN, TextCNNConfig
-from cnnapps.registry import ModelSpec, WeightsSource, register
+from cnnapps.registry import ModelMeta, ModelSpec, WeightsSource, register
 
 __all__: list[str] = []
 
@@ -22,9 +22,9 @@ _KIM = ("Kim, Y. (2014). Convolutional Neural Networks for Sentence Classificati
 _LABELS = ("negative", "positive")
 
 
-def _load(path: Path) -> TextCNN:
+def _load(paths: Mapping[str, Path]) -> TextCNN:
     # weights_only=True: the file holds only tensors, lists, numbers and strings (house rule 5).
-    return TextCNN.from_checkpoint(torch.load(path, map_location="cpu", weights_only=True))
+    return TextCNN.from_checkpoint(torch.load(paths["model"], map_location="cpu", weights_only=True))
 
 
 def _textcnn(
@@ -42,11 +42,14 @@ def _textcnn(
         labels=_LABELS,
         build=build,
         load=_load,
-        weights=WeightsSource(filename=f"{name}.pt", sha256=sha256, bundled=True, size_bytes=size),
-        licence=f"Weights: trained here on {data} with GloVe 6B (PDDL-1.0) initialisation.",
-        citation=f"{citation} {_KIM}",
-        description=description,
-        metrics=MappingProxyType({metric: accuracy}),
+        weights={"model": WeightsSource(filename=f"{name}.pt", sha256=sha256, bundled=True,
+                                        size_bytes=size)},
+        meta=ModelMeta(
+            licence=f"Weights: trained here on {data} with GloVe 6B (PDDL-1.0) initialisation.",
+            citation=f"{citation} {_KIM}",
+            description=description,
+            metrics={metric: accuracy},
+        ),
     )
 
 

@@ -1,0 +1,48 @@
+"""``python -m cnnapps classify FILE_OR_DIR...``: top-k labels for many images."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cnnapps.cli.common import (
+    IMAGE_SUFFIXES,
+    add_model_arg,
+    add_output_args,
+    expand_inputs,
+    load_or_exit,
+    run_items,
+    write_records,
+)
+
+__all__ = ["register", "run"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "classify", help="classify images (files or folders)",
+        description="Classify images; one row per (file, rank). A file that cannot be read is a "
+        "row with its error. Exit 0 when the run completed, 1 when no file could be read.")
+    parser.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
+    add_model_arg(parser, "classification")
+    parser.add_argument("--top-k", type=int, default=5, metavar="K", help="classes per image (default 5)")
+    add_output_args(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cnnapps.tasks.classify import classify
+
+    if args.top_k < 1:
+        print("error: --top-k must be at least 1")
+        return 2
+    files = expand_inputs(args.inputs, IMAGE_SUFFIXES)
+    loaded = load_or_exit(args.model)
+
+    def one(path: Path) -> list[dict]:
+        result = classify(loaded, path, top_k=args.top_k)
+        return [{"model": result.model_name, **row} for row in result.rows()]
+
+    records, code = run_items(files, one, name=str, desc="classify")
+    write_records(records, args.format, args.out)
+    return code
