@@ -77,20 +77,15 @@ def _input_sizes(model: nn.Module, example: torch.Tensor) -> dict[str, tuple[int
     return sizes
 
 
-def _to_channels_last(module: nn.Module, args: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
-    x = args[0]
-    if x.dim() == 4:
-        x = x.contiguous(memory_format=torch.channels_last)
-    return (x, *args[1:])
-
-
-def accelerate(model: nn.Module, *, input_size: tuple[int, int], channels_last: bool = True) -> nn.Module:
+def accelerate(model: nn.Module, *, input_size: tuple[int, int], channels_last: bool = True,
+               inplace: bool = False) -> nn.Module:
     """A tuned copy of ``model`` (eval mode, same device, same parameters' values); ``model`` itself
-    is not changed. ``input_size`` (height, width) is the size its preprocessing always produces.
+    is not changed unless ``inplace`` (for a module nobody else holds yet). ``input_size``
+    (height, width) is the size its preprocessing always produces.
 
     Models without :class:`SamePadConv2d` (the torchvision classifiers) only get channels_last.
     """
-    fast = copy.deepcopy(model).eval()
+    fast = (model if inplace else copy.deepcopy(model)).eval()
     device = next(fast.parameters()).device
     example = torch.zeros(1, 3, *input_size, device=device)
     for name, size in _input_sizes(fast, example).items():
@@ -98,8 +93,9 @@ def accelerate(model: nn.Module, *, input_size: tuple[int, int], channels_last: 
         parent = fast.get_submodule(parent_name) if parent_name else fast
         setattr(parent, child, StaticPadConv2d(parent.get_submodule(child), input_hw=size))
     if channels_last:
+        # Weights only: a convolution with channels_last weights returns channels_last output,
+        # so the layout spreads from the first conv on, with no hook on the module.
         fast = fast.to(memory_format=torch.channels_last)
-        fast.register_forward_pre_hook(_to_channels_last)
     return fast
 
 
@@ -112,14 +108,20 @@ def _onnxruntime_available() -> bool:
     return True
 
 
-def mechanism_for(device: torch.device | str) -> str:
+# ONNX Runtime keeps its own copy of the weights: above this many parameter bytes (VGG-16: 553 MB,
+# ResNet-50: 103 MB) the memory is worth more than the speed, and such models stay on PyTorch.
+MAX_ONNX_PARAM_BYTES = 60_000_000
+
+
+def mechanism_for(device: torch.device | str, model: nn.Module | None = None) -> str:
     """"onnxruntime", "channels_last" or "eager" for a model on ``device`` (``CNNAPPS_ACCEL`` wins)."""
     forced = os.environ.get("CNNAPPS_ACCEL", "").strip().lower()
     if forced in ("eager", "channels_last", "onnxruntime"):
         if forced == "onnxruntime" and (torch.device(device).type != "cpu" or not _onnxruntime_available()):
             return "channels_last"
         return forced
-    if torch.device(device).type == "cpu" and _onnxruntime_available():
+    small = model is None or sum(p.numel() * p.element_size() for p in model.parameters()) <= MAX_ONNX_PARAM_BYTES
+    if torch.device(device).type == "cpu" and small and _onnxruntime_available():
         return "onnxruntime"
     return "channels_last"
 
@@ -131,14 +133,14 @@ class Accelerated(nn.Module):
     own forward on the very same submodules, so hooks and gradients behave as before.
     """
 
-    def __init__(self, model: nn.Module, *, input_size: tuple[int, int]) -> None:
+    def __init__(self, model: nn.Module, *, input_size: tuple[int, int], cache_key: str | None = None) -> None:
         super().__init__()
         for name, child in model.named_children():
             self.add_module(name, child)
         self._eager_forward = model.forward
         self.input_size = tuple(input_size)
         self.mechanism = "onnxruntime"
-        self._session = _ort_session(model, input_size)
+        self._session = _ort_session(model, input_size, cache_key=cache_key)
 
     def _hooked(self) -> bool:
         return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
@@ -152,36 +154,48 @@ class Accelerated(nn.Module):
         return torch.from_numpy(out)
 
 
-def _ort_session(model: nn.Module, input_size: tuple[int, int]):  # -> onnxruntime.InferenceSession
+_EXPORTED: dict[str, bytes] = {}  # cache_key -> ONNX bytes: one export per model per process
+
+
+def _ort_session(model: nn.Module, input_size: tuple[int, int], *, cache_key: str | None = None):
     import onnxruntime as ort
 
-    buf = io.BytesIO()
-    example = torch.zeros(1, 3, *input_size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings
-        torch.onnx.export(model, (example,), buf, dynamo=False, input_names=["input"],
-                          output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-                          opset_version=17)
+    key = f"{cache_key}@{tuple(input_size)}" if cache_key else None
+    onnx_bytes = _EXPORTED.get(key) if key else None
+    if onnx_bytes is None:
+        buf = io.BytesIO()
+        example = torch.zeros(1, 3, *input_size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings
+            torch.onnx.export(model, (example,), buf, dynamo=False, input_names=["input"],
+                              output_names=["output"], opset_version=17,
+                              dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        onnx_bytes = buf.getvalue()
+        if key:
+            _EXPORTED[key] = onnx_bytes
     options = ort.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()  # follow the process's torch setting
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    return ort.InferenceSession(buf.getvalue(), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
 
 
 def accelerated(model: nn.Module, *, input_size: tuple[int, int], device: torch.device | str = "cpu",
-                mechanism: str | None = None) -> nn.Module:
+                mechanism: str | None = None, inplace: bool = False, cache_key: str | None = None
+                ) -> nn.Module:
     """The fastest exact stand-in for ``model`` (eval mode, already on ``device``) on ``device``.
 
-    ``model`` itself is never changed. Returns ``model`` unchanged for ``"eager"``; the chosen
-    mechanism is in the returned module's ``mechanism`` attribute.
+    ``model`` itself is not changed (unless ``inplace``, for channels_last on a module nobody else
+    holds). Returns ``model`` unchanged for ``"eager"``; the chosen mechanism is in the returned
+    module's ``mechanism`` attribute. ``cache_key`` (e.g. the model's registry name) reuses one
+    ONNX export per process.
     """
-    mechanism = mechanism or mechanism_for(device)
+    mechanism = mechanism or mechanism_for(device, model)
     if mechanism == "onnxruntime":
-        fast: nn.Module = Accelerated(model, input_size=input_size)
+        fast: nn.Module = Accelerated(model, input_size=input_size, cache_key=cache_key)
     elif mechanism == "channels_last":
-        fast = accelerate(model, input_size=input_size)
+        fast = accelerate(model, input_size=input_size, inplace=inplace)
         fast.mechanism = "channels_last"
     else:
         return model
