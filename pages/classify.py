@@ -2,6 +2,7 @@
 
 import pandas as pd
 import streamlit as st
+from PIL import ImageOps
 
 from cnnapps.errors import CnnappsError
 from cnnapps.preprocess import heatmap_canvas
@@ -91,8 +92,7 @@ else:
                 best = result.best
                 rows.append({"file": file.name, "top-1": best.label,
                              "probability (%)": round(100 * best.probability, 2), "error": ""})
-                thumb = image.copy()
-                thumb.thumbnail((256, 256))
+                thumb = ImageOps.fit(image, (256, 256))  # square crops: an even grid
                 grid.append((file.name, thumb, f"{best.label} · {100 * best.probability:.1f} %"))
                 if result.heatmap is not None:
                     canvas = overlay_heatmap(heatmap_canvas(image, spec.preprocessing), result.heatmap,
