@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cnnapps.accel import accelerated  # noqa: E402
 from cnnapps.images import load_image  # noqa: E402
+from cnnapps.loaded import LoadedModel, load_module  # noqa: E402
 from cnnapps.registry import get_spec  # noqa: E402
 from cnnapps.samples import sample_bytes  # noqa: E402
 from cnnapps.tasks.classify import classify  # noqa: E402
-from cnnapps.weights import load_model  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved_medians  # noqa: E402
@@ -55,10 +55,13 @@ def main(argv: list[str] | None = None) -> int:
             return torch.softmax(tv(transform(photo).unsqueeze(0)), dim=1).topk(5)
 
     spec = get_spec("mobilenet_v2_tflite")
-    eager = load_model(spec, device=torch.device("cpu"))
-    fast = {m: accelerated(eager, input_size=spec.preprocessing.input_size, mechanism=m) for m in args.mechanisms}
-    fns = [baseline, lambda: classify(eager, photo, spec=spec, top_k=5)]
-    fns += [lambda f=f: classify(f, photo, spec=spec, top_k=5) for f in fast.values()]
+    cpu = torch.device("cpu")
+    module = load_module(spec).requires_grad_(False)
+    eager = LoadedModel(spec=spec, module=module, device=cpu)
+    fast = {m: LoadedModel(spec=spec, device=cpu, module=accelerated(
+        module, input_size=spec.preprocessing.input_size, mechanism=m)) for m in args.mechanisms}
+    fns = [baseline, lambda: classify(eager, photo, top_k=5)]
+    fns += [lambda f=f: classify(f, photo, top_k=5) for f in fast.values()]
     times = [1000.0 * t for t in interleaved_medians(*fns, runs=args.runs)]
 
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}; "
