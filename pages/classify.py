@@ -12,11 +12,12 @@ from cnnapps.ui.classify_views import (
     confidence_hint,
     forward_time,
     labels_chart,
+    model_or_fallback,
     png_bytes,
 )
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.inputs import IMAGE, file_input
-from cnnapps.ui.loaders import MAX_TOP_K, app_device, cached_classification, model_or_stop
+from cnnapps.ui.loaders import MAX_TOP_K, app_device, cached_classification
 from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.progress import progress_bar
 from cnnapps.ui.widgets import download_csv, download_zip, model_details, model_picker
@@ -39,7 +40,7 @@ with left:
     model_details(spec)
     class_search(spec, key="classify_class_search")
 
-loaded = model_or_stop(spec, panel=right)
+loaded = model_or_fallback(spec, panel=right, key="classify_model")
 device = str(app_device())
 
 

@@ -81,3 +81,16 @@ def test_batch_grid_zip_and_details_for_the_chosen_file() -> None:
     at.selectbox(key="classify_batch_pick").set_value(1).run()
     assert not at.exception
     assert at.subheader[-1].value == "macaw"
+
+
+def test_offline_model_offers_one_click_back_to_the_bundled_model() -> None:
+    at = AppTest.from_file(ENTRY, default_timeout=180).run()
+    at.switch_page("pages/classify.py").run()
+    at.selectbox(key="classify_model").set_value("resnet50").run()
+    assert not at.exception and at.warning
+    button = at.button(key="classify_model_fallback")
+    assert "bundled" in button.label
+    button.click().run()
+    assert not at.exception
+    assert at.selectbox(key="classify_model").value == "mobilenet_v2_tflite"
+    assert at.subheader[0].value in {"Egyptian cat", "tabby", "tiger cat"}

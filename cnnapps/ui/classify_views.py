@@ -13,10 +13,14 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from cnnapps.registry import ModelSpec
+from cnnapps.errors import CnnappsError
+from cnnapps.loaded import LoadedModel
+from cnnapps.registry import ModelSpec, list_models
 from cnnapps.results import Classification
+from cnnapps.ui.errors import show_error
+from cnnapps.ui.loaders import cached_model
 
-__all__ = ["LOW_CONFIDENCE", "batch_grid", "class_search", "confidence_hint", "forward_time",
+__all__ = ["LOW_CONFIDENCE", "batch_grid", "model_or_fallback", "class_search", "confidence_hint", "forward_time",
            "labels_chart", "matching_labels", "png_bytes"]
 
 LOW_CONFIDENCE = 0.40  # below this top-1 probability the page says "not sure"
@@ -107,3 +111,20 @@ def batch_grid(items: Sequence[tuple[str, Image.Image | None, str]], *, columns:
                 else:
                     st.markdown(":material/broken_image:")
                 st.caption(f"**{name}**  \n{caption}")
+
+
+def model_or_fallback(spec: ModelSpec, *, panel, key: str) -> LoadedModel:  # noqa: ANN001
+    """The loaded model; if it cannot be had (offline, weights not cached), the message (raw
+    errno text only inside its details expander) and a one-click way back to a bundled model,
+    then this run ends."""
+    try:
+        return cached_model(spec.name)
+    except CnnappsError as err:
+        bundled = next((s for s in list_models(spec.task) if s.works_offline), None)
+        with panel:
+            show_error(err)
+            if bundled is not None and bundled.name != spec.name:
+                st.button(f"Use {bundled.display_name} (bundled, works offline)", type="primary",
+                          icon=":material/undo:", key=f"{key}_fallback",
+                          on_click=lambda: st.session_state.update({key: bundled.name}))
+        st.stop()
