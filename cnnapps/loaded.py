@@ -142,7 +142,9 @@ def load(
     target = device if isinstance(device, torch.device) else resolve_device(device)
     module = load_module(spec, progress=progress).to(target)
     module.requires_grad_(False)
-    if spec.preprocessing is not None:  # image models: a faster exact stand-in (issue 13, cnnapps/accel.py)
+    # Image classifiers: a faster exact stand-in (issue 13, cnnapps/accel.py). Detectors, face and
+    # x-ray models keep their eager modules (variable input sizes, dict outputs, own pipelines).
+    if spec.preprocessing is not None and spec.task == "classification":
         from cnnapps.accel import accelerated
 
         module = accelerated(module.eval(), input_size=spec.preprocessing.input_size, device=target,
