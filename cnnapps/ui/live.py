@@ -82,6 +82,8 @@ def live_detection(loaded: Any, opts: dict[str, Any], *, key: str) -> None:
         rtc_configuration={"iceServers": []},
         async_processing=True,
     )
-    st.caption("Press START and allow the camera. Each frame is detected on the server and comes "
-               "back annotated, with the frames per second achieved in its top-left corner; on a busy "
-               "CPU expect a few frames per second." + (" Streaming." if ctx.state.playing else ""))
+    st.caption("Experimental. Press START and allow the camera. Each frame is sent to the server to "
+               "be detected and should come back annotated, with the frames per second in its top-left "
+               "corner. On our overloaded CPU-only test server the stream connected but the processed "
+               "frames did not come back in time: use a video file there."
+               + (" Streaming." if ctx.state.playing else ""))
