@@ -108,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the full report (with ROC) as JSON")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    embedder = cnnapps.load(args.model, device="cpu")
+    try:
+        embedder = cnnapps.load(args.model, device="cpu")
+    except cnnapps.CnnappsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     detector = cnnapps.load("mtcnn", device="cpu")
     sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
