@@ -84,6 +84,11 @@ if mode in ("Verify", "Identify", "Cluster"):
     embedder = model_or_stop(spec, panel=right)
 
 
+def _width(rgb: np.ndarray) -> int | str:
+    """Portrait photos at a fixed width, so that they do not fill several screens."""
+    return 420 if rgb.shape[0] > rgb.shape[1] else "stretch"
+
+
 def _rgb(data: bytes) -> np.ndarray:
     return np.asarray(load_image(data))
 
@@ -138,8 +143,9 @@ if mode == "Detect":
             if not faces:
                 st.info("No face found. Faces smaller than about 20 pixels, in profile or hidden "
                         "are often missed.", icon=":material/face_retouching_off:")
-            st.image(draw_faces(rgb, faces), caption=f"{files[0].name}: boxes, landmarks, probability "
-                     f"(detection {found.elapsed_ms:.0f} ms on {found.device})", width="stretch")
+            st.image(draw_faces(rgb, faces), caption=f"{files[0].name.rsplit('/', 1)[-1]}: boxes, "
+                     f"landmarks, probability (detection {found.elapsed_ms:.0f} ms on {found.device})",
+                     width=_width(rgb))
             if faces:
                 from cnnapps.faces.embed import align_all
 
@@ -204,9 +210,10 @@ elif mode == "Identify":
         if not len(gallery):
             # A callback, not `if st.button(...)`: it runs before the script, so the new gallery
             # is there for the whole run.
-            st.button("Enrol the bundled people (Obama, Biden, Kit Harington, Rose Leslie: one "
-                      "photo each)", icon=":material/group_add:", key="faces_demo_gallery",
-                      on_click=_enrol_demo, args=(gallery,))
+            st.button("Enrol the 4 bundled people", icon=":material/group_add:", key="faces_demo_gallery",
+                      on_click=_enrol_demo, args=(gallery,),
+                      help="Obama, Biden, Kit Harington and Rose Leslie, one photo each; the other "
+                      "sample photos then show them again.")
         for person in gallery.people:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.markdown(f"{person} · {gallery.count(person)} face(s)")
@@ -248,8 +255,9 @@ elif mode == "Identify":
         colours = [PALETTE[people.index(m.name) % len(PALETTE)] if m.name else (120, 120, 120)
                    for m in result.matches]
         labels = [f"{m.label} ({m.similarity:.2f})" if m.nearest else m.label for m in result.matches]
-        st.image(draw_faces(_rgb(files[0].data), [m.face for m in result.matches], labels=labels,
-                            colours=colours, landmarks=False), width="stretch",
+        rgb = _rgb(files[0].data)
+        st.image(draw_faces(rgb, [m.face for m in result.matches], labels=labels,
+                            colours=colours, landmarks=False), width=_width(rgb),
                  caption=f"Label: nearest enrolled person and cosine similarity; unknown below "
                  f"{result.threshold:.3f}")
         if result.matches:
@@ -337,7 +345,7 @@ else:  # Anonymise
         out = anonymise_array(rgb, faces, method=method, strength=strength)
         st.markdown(f"**{len(faces)} face(s) {done}** (strength {strength}); the blurred area is the "
                     "detector's box grown by 20 % on each side.")
-        st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width="stretch")
+        st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width=_width(rgb))
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="PNG")
         st.download_button("Download PNG", buf.getvalue(), "anonymised.png", mime="image/png",
