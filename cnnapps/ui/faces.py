@@ -107,6 +107,38 @@ def cached_cluster(model_name: str, device: str, digests: tuple[str, ...], *, fi
     return result
 
 
+def _store_action(action: str, model_name: str) -> None:
+    """Open / save / delete, run as the form's callback (before the page's next run)."""
+    name = st.session_state.get("faces_store_name", "")
+    phrase = st.session_state.get("faces_store_phrase", "")
+    keep_crops = bool(st.session_state.get("faces_store_crops"))
+    gallery = gallery_of(model_name)
+    try:
+        if not name.strip() or not phrase:
+            raise InvalidGallery("Give the gallery's name and passphrase.")
+        store = GalleryStore()
+        if action == "open":
+            loaded = store.load(name, phrase)
+            if loaded.model_name != model_name:
+                raise InvalidGallery(f"That gallery holds {loaded.model_name!r} embeddings: choose "
+                                     "that model above to open it.")
+            set_gallery(loaded)
+            message = f"Opened {name!r}: {len(loaded.people)} people, {len(loaded)} faces."
+        elif action == "save":
+            if not store.exists(name):
+                dim = gallery.embeddings.shape[1] if len(gallery) else 0
+                store.create(name, phrase, model_name=model_name, dim=dim)
+            store.replace(name, phrase, gallery, store_crops=keep_crops)
+            message = f"Saved {len(gallery)} face(s) in {name!r}" + (" with crops." if keep_crops else ".")
+        else:
+            store.delete(name, phrase)
+            message = f"Deleted {name!r}."
+        st.session_state["faces_store_result"] = message
+    except CnnappsError as err:
+        st.session_state["faces_store_result"] = err
+    st.session_state["faces_store_phrase"] = ""  # never keep a passphrase in the session longer
+
+
 def persistent_gallery_panel(model_name: str, gallery: FaceGallery) -> None:
     """Open / save / delete a passphrase-protected gallery on the server (if allowed)."""
     with st.expander("Saved galleries on this server", icon=":material/lock:"):
@@ -114,35 +146,17 @@ def persistent_gallery_panel(model_name: str, gallery: FaceGallery) -> None:
             st.caption("Switched off on this server: export the gallery to a file to keep it.")
             return
         with st.form("faces_store", border=False):
-            name = st.text_input("Gallery name", max_chars=100)
-            phrase = st.text_input("Passphrase (at least 8 characters)", type="password")
-            keep_crops = st.checkbox("Also keep the face crops (pictures) on the server", value=False)
+            st.text_input("Gallery name", max_chars=100, key="faces_store_name")
+            st.text_input("Passphrase (at least 8 characters)", type="password", key="faces_store_phrase")
+            st.checkbox("Also keep the face crops (pictures) on the server", value=False,
+                        key="faces_store_crops")
             c1, c2, c3 = st.columns(3)
-            opened = c1.form_submit_button("Open", icon=":material/lock_open:")
-            saved = c2.form_submit_button("Save", icon=":material/save:")
-            deleted = c3.form_submit_button("Delete", icon=":material/delete_forever:")
-        if not (opened or saved or deleted):
-            return
-        try:
-            if not name.strip() or not phrase:
-                raise InvalidGallery("Give the gallery's name and passphrase.")
-            store = GalleryStore()
-            if opened:
-                loaded = store.load(name, phrase)
-                if loaded.model_name != model_name:
-                    raise InvalidGallery(f"That gallery holds {loaded.model_name!r} embeddings: choose "
-                                         "that model above to open it.")
-                set_gallery(loaded)
-                st.success(f"Opened {name!r}: {len(loaded.people)} people.")
-                st.rerun()
-            elif saved:
-                if not store.exists(name):
-                    dim = gallery.embeddings.shape[1] if len(gallery) else 0
-                    store.create(name, phrase, model_name=model_name, dim=dim)
-                store.replace(name, phrase, gallery, store_crops=keep_crops)
-                st.success(f"Saved {len(gallery)} face(s) in {name!r}.")
-            else:
-                store.delete(name, phrase)
-                st.success(f"Deleted {name!r}.")
-        except CnnappsError as err:
-            show_error(err)
+            for col, action, label, icon in ((c1, "open", "Open", ":material/lock_open:"),
+                                             (c2, "save", "Save", ":material/save:"),
+                                             (c3, "delete", "Delete", ":material/delete_forever:")):
+                col.form_submit_button(label, icon=icon, on_click=_store_action, args=(action, model_name))
+        result = st.session_state.pop("faces_store_result", None)
+        if isinstance(result, Exception):
+            show_error(result)
+        elif result:
+            st.success(result, icon=":material/check:")
