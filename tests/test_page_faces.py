@@ -59,13 +59,15 @@ def test_verify_same_then_different():
     assert not at.exception
 
 
-def test_identify_with_the_demo_gallery_and_export():
+def test_identify_with_the_demo_gallery_and_a_bad_import():
     at = _page("Identify")
     at.button(key="faces_demo_gallery").click().run()
     assert "4 people, 4 faces" in _text(at)
     at.selectbox(key="faces_identify_sample").set_value("Obama (left) and Biden (right)").run()
     table = at.dataframe[0].value
     assert sorted(table["name"]) == ["Barack Obama", "Joe Biden"]
+    at.file_uploader(key="faces_import").set_value(("g.json", b"{not json", "application/json")).run()
+    assert "not a face gallery" in _text(at) and "4 people, 4 faces" in _text(at)  # nothing lost
     assert not at.exception
 
 

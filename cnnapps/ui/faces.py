@@ -7,14 +7,16 @@ most :data:`_TTL` seconds; nothing about faces goes to disk unless the user save
 
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from cnnapps.errors import CnnappsError
 from cnnapps.faces import api
-from cnnapps.faces.errors import InvalidGallery
-from cnnapps.faces.gallery import FaceGallery
+from cnnapps.faces.errors import InvalidGallery, NoFaceFound
+from cnnapps.faces.gallery import FaceGallery, enroll, remove
 from cnnapps.faces.samples import FACE_SAMPLES
 from cnnapps.faces.store import GalleryStore, persistence_enabled
 from cnnapps.results.faces import FaceClusters, FaceDetections, FaceEmbeddings
@@ -23,7 +25,8 @@ from cnnapps.ui.errors import show_error
 from cnnapps.ui.inputs import IMAGE, InputFile, InputKind
 
 __all__ = ["FACE_PHOTOS", "FACE_PHOTOS_B", "bundled_face_files", "cached_cluster", "cached_detect",
-           "cached_embed", "gallery_of", "persistent_gallery_panel", "set_gallery", "similarity_gauge"]
+           "cached_embed", "gallery_of", "gallery_panel", "persistent_gallery_panel", "set_gallery",
+           "similarity_gauge"]
 
 MIN_PROBABILITY = 0.5  # lowest value of the page's slider
 _TTL = 600  # seconds a result stays in the server's memory
@@ -160,3 +163,78 @@ def persistent_gallery_panel(model_name: str, gallery: FaceGallery) -> None:
             show_error(result)
         elif result:
             st.success(result, icon=":material/check:")
+
+
+# The bundled demo gallery: one photo per person; Identify's sample photos then show the others.
+DEMO_PEOPLE = (("Barack Obama", "obama1.jpg"), ("Joe Biden", "biden2.jpg"),
+               ("Kit Harington", "john1.jpg"), ("Rose Leslie", "rose_leslie_img1.jpg"))
+
+
+
+def _enrol_demo(embedder, detector, device: str) -> None:
+    gallery = gallery_of(embedder.spec.name)
+    files = {f.name: f for f in bundled_face_files()}
+    for person, photo in DEMO_PEOPLE:
+        file = files[photo]
+        res = cached_embed(embedder.spec.name, device, file.digest, _data=file.data, _embedder=embedder,
+                           _detector=detector)
+        gallery = enroll(gallery, person, res.embeddings[:1], crops=res.crops[:1])
+    set_gallery(gallery)
+
+
+def _enrol_upload(embedder, detector, device: str) -> None:
+    name, upload = st.session_state.get("faces_enrol_name", ""), st.session_state.get("faces_enrol_photo")
+    try:
+        if upload is None or not name.strip():
+            raise NoFaceFound("Give a name and a photo.")
+        data = upload.getvalue()
+        res = cached_embed(embedder.spec.name, device, hashlib.sha256(data).hexdigest(), _data=data,
+                           _embedder=embedder, _detector=detector)
+        if len(res) == 0:
+            raise NoFaceFound("No face was found in that photo.")
+        set_gallery(enroll(gallery_of(embedder.spec.name), name, res.embeddings[:1], crops=res.crops[:1]))
+    except CnnappsError as err:
+        st.session_state["faces_enrol_error"] = err  # shown by the run that follows
+
+
+def gallery_panel(embedder, detector, device: str) -> None:
+    """The session gallery: list with remove buttons, the demo enrolment, enrol, export / import.
+
+    Every button acts through a callback (it runs before the page's next run), so the page
+    renders the changed gallery at once.
+    """
+    gallery = gallery_of(embedder.spec.name)
+    args = (embedder, detector, device)
+    st.markdown(f"**Gallery**: {len(gallery.people)} people, {len(gallery)} faces (this session only)")
+    if not len(gallery):
+        # A callback, not `if st.button(...)`: it runs before the script, so the new gallery
+        # is there for the whole run.
+        st.button("Enrol the 4 bundled people", icon=":material/group_add:", key="faces_demo_gallery",
+                  on_click=_enrol_demo, args=args,
+                  help="Obama, Biden, Kit Harington and Rose Leslie, one photo each; the other "
+                  "sample photos then show them again.")
+    for person in gallery.people:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.markdown(f"{person} · {gallery.count(person)} face(s)")
+        c2.button("", key=f"faces_rm_{person}", icon=":material/delete:", help=f"Remove {person}",
+                  on_click=lambda p=person: set_gallery(remove(gallery_of(embedder.spec.name), p)))
+    with st.expander("Enrol someone", icon=":material/person_add:"), \
+            st.form("faces_enrol", clear_on_submit=True, border=False):
+        st.text_input("Name", max_chars=100, key="faces_enrol_name")
+        st.file_uploader("Photo of this person (the largest face is enrolled)",
+                         type=list(FACE_PHOTOS.suffixes), key="faces_enrol_photo")
+        st.form_submit_button("Enrol", icon=":material/person_add:", on_click=_enrol_upload, args=args)
+    if err := st.session_state.pop("faces_enrol_error", None):
+        show_error(err)
+    with st.expander("Export / import the gallery", icon=":material/import_export:"):
+        st.download_button("Export gallery (JSON: names and embeddings)", gallery.to_bytes(),
+                           "face-gallery.json", mime="application/json", on_click="ignore",
+                           disabled=not len(gallery), icon=":material/download:")
+        imported = st.file_uploader("Import a gallery file", type=["json"], key="faces_import")
+        if imported is not None and st.session_state.get("faces_imported") != imported.file_id:
+            try:
+                set_gallery(FaceGallery.from_bytes(imported.getvalue(), model_name=embedder.spec.name))
+                st.session_state["faces_imported"] = imported.file_id
+                st.rerun()
+            except CnnappsError as err:
+                show_error(err, context=imported.name)
