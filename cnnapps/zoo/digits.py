@@ -93,7 +93,7 @@ register(
         # Grad-CAM on C3's 10x10 maps (after the squashing); the map is of the centred 28x28 digit.
         cam=CamConfig(target_layers=("act3",)),
         meta=ModelMeta(
-            licence="weights: ours (Apache-2.0); trained on MNIST digits (LeCun et al., CC BY-SA 3.0)",
+            licence="CC BY-SA 3.0 (weights derived from MNIST digits, LeCun et al. 1998; attribute MNIST)",
             citation="LeCun, Bottou, Bengio & Haffner 1998, Gradient-based learning applied to document "
             "recognition, Proc. IEEE 86(11)",
             description="LeNet-5 with the paper's C3 connection table, scaled tanh and trainable "
