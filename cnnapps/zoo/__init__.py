@@ -3,5 +3,4 @@
 One module per task family; each calls :func:`cnnapps.registry.register` at import.
 """
 
-import cnnapps.zoo.digits  # noqa: F401  (explorer, issue 11: LeNet-5)
-from cnnapps.zoo import imagenet, sentiment  # noqa: F401  (imported for their registrations)
+from cnnapps.zoo import detection, digits, faces, imagenet, sentiment, xray  # noqa: F401  (imported for their registrations)
