@@ -37,8 +37,10 @@ class MnistPreprocessing(Preprocessing):
     std: tuple[float, ...] = (1.0,)
 
     def to_input(self, image: Image.Image) -> torch.Tensor:
-        """float32 ``[1, 1, 28, 28]`` in [0, 1], ink = 1. Raises EmptyDigit for a blank image."""
-        return torch.from_numpy(mnist_style(image))[None, None]
+        """float32 ``[1, 3, 28, 28]`` in [0, 1], ink = 1, the grey digit in all three channels (the
+        app's image models all take 3 channels, e.g. the ONNX export of cnnapps.accel; LeNet5
+        averages them back). Raises EmptyDigit for a blank image."""
+        return torch.from_numpy(mnist_style(image))[None, None].expand(1, 3, 28, 28).contiguous()
 
 
 @dataclass(frozen=True)
