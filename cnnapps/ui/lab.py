@@ -78,6 +78,8 @@ def _markers(best_epoch: int, *, restored: bool, stopped_at: int | None) -> list
     if stopped_at:
         marks.append(alt.Chart(pd.DataFrame({"epoch": [stopped_at], "label": [f"early stop (epoch {stopped_at})"]}))
                      .mark_rule(color="red", strokeDash=[2, 2]).encode(x="epoch:Q", tooltip="label:N"))
+        marks.append(alt.Chart(pd.DataFrame({"epoch": [stopped_at], "label": ["early stop"]}))
+                     .mark_text(color="red", align="left", dx=4, dy=-40).encode(x="epoch:Q", text="label:N"))
     return marks
 
 
