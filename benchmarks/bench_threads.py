@@ -61,15 +61,22 @@ def main() -> None:
     ungated = replace(gated, _gate=_NoGate())
     images_per_second(gated, threads=2, calls=2)  # warm-up
     with_gate, without_gate = [], []
-    for _ in range(args.rounds):  # interleaved, so background load affects both alike
-        without_gate.append(images_per_second(ungated, threads=args.threads, calls=args.calls))
-        with_gate.append(images_per_second(gated, threads=args.threads, calls=args.calls))
+    for i in range(args.rounds):  # interleaved A-B, B-A, so background load affects both alike
+        order = [(ungated, without_gate), (gated, with_gate)]
+        for loaded, bucket in order if i % 2 == 0 else order[::-1]:
+            bucket.append(images_per_second(loaded, threads=args.threads, calls=args.calls))
     a, b = statistics.median(with_gate), statistics.median(without_gate)
+    start = time.perf_counter()
+    for _ in range(100_000):
+        with gated.shared():
+            pass
+    enter_exit_us = (time.perf_counter() - start) * 10  # per pair, in microseconds
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"{args.threads} Python threads x {args.calls} calls, median of {args.rounds} rounds")
     print(f"without the gate (before Core v2): {b:6.1f} images/s")
     print(f"with the gate (Core v2)          : {a:6.1f} images/s")
     print(f"ratio with/without: {a / b:.3f}")
+    print(f"one uncontended shared() enter+exit: {enter_exit_us:.2f} us")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,14 @@ from cnnapps.results.base import Row
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "add_engine_args",
     "add_model_arg",
     "add_output_args",
     "expand_inputs",
     "load_or_exit",
     "progress",
     "run_items",
+    "run_on_ray",
     "write_records",
 ]
 
@@ -41,8 +43,9 @@ def add_model_arg(parser: argparse.ArgumentParser, task: str) -> None:
 
 
 def add_output_args(parser: argparse.ArgumentParser, formats: Sequence[str] = ("csv", "json")) -> None:
-    parser.add_argument("--format", choices=list(formats), default=formats[0],
-                        help=f"output format (default: {formats[0]})")
+    # No default: write_records takes the format from --out's suffix (results.parquet), else formats[0].
+    parser.add_argument("--format", choices=list(formats), default=None,
+                        help=f"output format (default: --out's suffix if one of these, else {formats[0]})")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH",
                         help="write results here instead of standard output")
 
@@ -123,8 +126,22 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def write_records(records: Sequence[Row], fmt: str, out: Path | None) -> None:
-    """Write rows as CSV (columns in first-seen order; missing cells empty) or JSON (a list)."""
+def write_records(records: Sequence[Row], fmt: str | None, out: Path | None) -> None:
+    """Write rows as CSV (columns in first-seen order; missing cells empty), JSON (a list) or
+    Parquet (``--out`` only; needs pyarrow, from the 'scale' extra). ``fmt`` None: from ``out``'s
+    suffix (.csv, .json, .parquet), else CSV."""
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+        fmt = suffix if suffix in ("csv", "json", "parquet") else "csv"
+    if fmt == "parquet":
+        if out is None:
+            print("error: parquet output needs --out PATH", file=sys.stderr)
+            raise SystemExit(2)
+        from cnnapps.batch import write_parquet
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(records, out)
+        return
     if fmt == "json":
         text = json.dumps([{k: _plain(v) for k, v in r.items()} for r in records], indent=2,
                           ensure_ascii=False) + "\n"
@@ -142,3 +159,44 @@ def write_records(records: Sequence[Row], fmt: str, out: Path | None) -> None:
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
+
+
+def add_engine_args(parser: argparse.ArgumentParser) -> None:
+    """--engine local|ray, --address, --workers: run the command as a Ray Data job (issue 14)."""
+    import os
+
+    group = parser.add_argument_group("engine (docs/scale.md)")
+    group.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this process (default); ray: a Ray Data job, one model per actor")
+    group.add_argument("--address", default=os.environ.get("RAY_ADDRESS"), metavar="ADDR",
+                       help="Ray cluster to use (host:6379, ray://host:10001, auto; default "
+                       "$RAY_ADDRESS); without it a local cluster is started for the job")
+    group.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="actors, each holding one model (default: one per GPU, else CPUs - 1)")
+
+
+def run_on_ray(args: argparse.Namespace, task: str, *, inputs: Sequence[str] = (),
+               suffixes: Sequence[str] = (), texts: Sequence[str] | None = None,
+               options: dict[str, Any] | None = None) -> tuple[list[Row], int]:
+    """Run ``task`` as a Ray job (cnnapps.batch) with the command's --model/--address/--workers.
+
+    File tasks pass ``inputs`` (files, directories, URIs) and ``suffixes``; text tasks ``texts``.
+    Returns the rows in input order and the exit code (1 when every input failed), like
+    :func:`run_items`; progress goes to stderr; a job that cannot run exits 1 with its message.
+    """
+    from cnnapps import batch
+
+    ray_options = batch.RayOptions(address=args.address, workers=args.workers)
+    common = {"model": args.model, "options": options or {}, "ray_options": ray_options,
+              "progress": batch.print_progress()}
+    try:
+        if texts is not None:
+            run = batch.run_texts(task, texts, **common)
+        else:
+            run = batch.run_files(task, batch.expand_files(inputs, suffixes), **common)
+    except CnnappsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"ray: {run.n_inputs} inputs ({run.n_errors} with errors) in {run.seconds:.1f} s on "
+          f"{run.workers} worker(s), {run.device}", file=sys.stderr)
+    return run.records, int(run.n_errors == run.n_inputs)

@@ -5,10 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cnnapps.cli.common import add_model_arg, add_output_args, load_or_exit, write_records
+from cnnapps.cli.common import (
+    add_engine_args,
+    add_model_arg,
+    add_output_args,
+    load_or_exit,
+    run_on_ray,
+    write_records,
+)
 
-__all__ = ["register", "run"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from cnnapps.loaded import LoadedModel
+    from cnnapps.results.base import Row
+
+__all__ = ["register", "run", "score_texts"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,13 +34,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE")
     add_model_arg(parser, "sentiment")
     parser.add_argument("--column", default=None, metavar="NAME", help="CSV column with the texts")
-    add_output_args(parser)
+    add_output_args(parser, formats=("csv", "json", "parquet"))
+    add_engine_args(parser)
     parser.set_defaults(run=run)
+
+
+def score_texts(loaded: LoadedModel, texts: Sequence[str], *,
+                progress: Callable[[int, int], None] | None = None) -> list[Row]:
+    """label, probability and note per text, for both engines (local and Ray)."""
+    from cnnapps.tasks.sentiment import predict_batch
+
+    return [{"label": r.label, "probability": round(r.probability, 6), "note": r.note}
+            for r in predict_batch(loaded, texts, progress=progress)]
 
 
 def run(args: argparse.Namespace) -> int:
     from cnnapps.errors import CnnappsError
-    from cnnapps.tasks.sentiment import predict_batch
     from cnnapps.text.io import guess_text_column, read_table
 
     try:
@@ -48,7 +71,20 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     texts = ["" if v != v else str(v) for v in frame[column].tolist()]  # NaN (empty cell) -> ""
-    loaded = load_or_exit(args.model)
+    if args.engine == "ray" and texts:
+        scores, _ = run_on_ray(args, "sentiment", texts=texts)
+    else:
+        scores = _score_locally(args.model, texts)
+    records = [
+        {**{str(k): v for k, v in original.items()}, **score}
+        for original, score in zip(frame.to_dict(orient="records"), scores, strict=True)
+    ]
+    write_records(records, args.format, args.out)
+    return 0 if texts else 1
+
+
+def _score_locally(model: str, texts: list[str]) -> list[Row]:
+    loaded = load_or_exit(model)
     bar = None
     if len(texts) > 1000 and sys.stderr.isatty():
         from tqdm import tqdm
@@ -59,13 +95,7 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(done - bar.n)
 
-    results = predict_batch(loaded, texts, progress=report)
+    scores = score_texts(loaded, texts, progress=report)
     if bar is not None:
         bar.close()
-    records = [
-        {**{str(k): v for k, v in original.items()}, "label": r.label,
-         "probability": round(r.probability, 6), "note": r.note}
-        for original, r in zip(frame.to_dict(orient="records"), results, strict=True)
-    ]
-    write_records(records, args.format, args.out)
-    return 0 if texts else 1
+    return scores
