@@ -9,7 +9,7 @@ but runs its plain forward passes faster:
   session, used for every forward pass made without autograd (``torch.inference_mode`` or
   ``no_grad``) and without hooks. Grad-CAM (autograd) and anything that hooks a layer
   (feature maps) run the eager PyTorch module, as before. Same logits within 1e-5.
-  Measured (``benchmarks/bench_classify_vs_torchvision.py``): about 0.5x the time of an eager
+  Measured (``benchmarks/bench_classify_vs_torchvision.py``): 0.48-0.62x the time of an eager
   torchvision MobileNetV2 with torchvision's transforms; eager channels_last reached ~0.8x.
 - **CUDA/MPS, or without onnxruntime: channels_last** (NHWC weights and input, cuDNN's and
   oneDNN's fast layout) plus, for the TFLite MobileNetV2 port, static SAME padding: its
