@@ -13,6 +13,12 @@ PAGES = {
         st.Page("pages/classify.py", title="Classify an image", icon=":material/image_search:"),
         st.Page("pages/sentiment.py", title="Sentiment of text",
                 icon=":material/sentiment_satisfied:"),
+        st.Page("pages/detect.py", title="Detect objects", icon=":material/center_focus_strong:"),
+        st.Page("pages/faces.py", title="Faces", icon=":material/face:"),
+        st.Page("pages/medical.py", title="Medical imaging", icon=":material/radiology:"),
+        st.Page("pages/explorer.py", title="Inside a CNN", icon=":material/layers:"),
+        st.Page("pages/digits.py", title="Draw a digit", icon=":material/draw:"),
+        st.Page("pages/lab.py", title="Training lab", icon=":material/model_training:"),
     ],
 }
 

@@ -12,9 +12,15 @@ from PIL import Image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
+from cnnapps.errors import InvalidImage
 from cnnapps.registry import Preprocessing
 
-__all__ = ["heatmap_canvas", "model_view", "to_input"]
+__all__ = ["MAX_ASPECT", "check_aspect", "heatmap_canvas", "model_view", "to_input"]
+
+# Longest side / shorter side accepted by a shorter-side resize. A 100000x1 PNG (375 bytes) would
+# otherwise become a 25.6M x 256 px image (~20 GB) before the centre crop; 25:1 still takes wide
+# panoramas (typically 4:1 to 12:1), of which the crop keeps the middle anyway.
+MAX_ASPECT = 25.0
 
 _INTERPOLATION = {"bilinear": InterpolationMode.BILINEAR, "bicubic": InterpolationMode.BICUBIC}
 
@@ -24,11 +30,27 @@ def model_view(image: Image.Image, pre: Preprocessing) -> Image.Image:
 
     The Grad-CAM overlay is drawn on this, so heat and pixels line up exactly.
     """
+    if isinstance(pre.resize, int):
+        check_aspect(image, shorter_side=pre.resize)
     size = [pre.resize] if isinstance(pre.resize, int) else list(pre.resize)
     view = F.resize(image, size, interpolation=_INTERPOLATION[pre.interpolation], antialias=True)
     if pre.crop is not None:
         view = F.center_crop(view, list(pre.crop))
     return view
+
+
+def check_aspect(image: Image.Image, *, shorter_side: int) -> None:
+    """Raise :class:`InvalidImage` before a shorter-side resize of an extreme strip would need
+    gigabytes: the longest side over the shorter one must be at most :data:`MAX_ASPECT`."""
+    w, h = image.size
+    short, long_ = min(w, h), max(w, h)
+    if short < 1 or long_ / short > MAX_ASPECT:
+        resized = round(shorter_side * long_ / max(short, 1))
+        raise InvalidImage(
+            f"This image is {w:,} x {h:,} pixels, a {long_ / max(short, 1):,.0f}:1 strip. This model first "
+            f"resizes the shorter side to {shorter_side} px, which would make it {resized:,} px long; "
+            f"it accepts shapes up to {MAX_ASPECT:.0f}:1. Crop the image, or pick a model that "
+            "squashes the whole photo to its input size (the bundled MobileNetV2).")
 
 
 def heatmap_canvas(image: Image.Image, pre: Preprocessing, *, max_side: int = 512) -> Image.Image:
@@ -46,7 +68,14 @@ def heatmap_canvas(image: Image.Image, pre: Preprocessing, *, max_side: int = 51
 
 
 def to_input(image: Image.Image, pre: Preprocessing) -> torch.Tensor:
-    """float32 tensor [1, 3, H, W], normalised, on the CPU (the caller moves it)."""
+    """float32 tensor [1, 3, H, W], normalised, on the CPU (the caller moves it).
+
+    A ``Preprocessing`` subclass with its own ``to_input(image)`` method (the MNIST-style digit
+    centring of :class:`cnnapps.zoo.digits.MnistPreprocessing`) is used as it is.
+    """
+    custom = getattr(pre, "to_input", None)
+    if callable(custom):
+        return custom(image)
     return _normalise(model_view(image, pre), pre)
 
 

@@ -2,15 +2,25 @@
 
 import pandas as pd
 import streamlit as st
+from PIL import ImageOps
 
 from cnnapps.errors import CnnappsError
 from cnnapps.preprocess import heatmap_canvas
+from cnnapps.ui.classify_views import (
+    batch_grid,
+    class_search,
+    confidence_hint,
+    forward_time,
+    labels_chart,
+    model_or_fallback,
+    png_bytes,
+)
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.inputs import IMAGE, file_input
-from cnnapps.ui.loaders import MAX_TOP_K, app_device, cached_classification, model_or_stop
+from cnnapps.ui.loaders import MAX_TOP_K, app_device, cached_classification
 from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.progress import progress_bar
-from cnnapps.ui.widgets import download_csv, model_details, model_picker
+from cnnapps.ui.widgets import download_csv, download_zip, model_details, model_picker
 from cnnapps.viz import overlay_heatmap, predictions_table
 
 ensure_app_navigation()
@@ -28,8 +38,9 @@ with left:
                       disabled=not with_cam)
     files = file_input(IMAGE, key="classify")
     model_details(spec)
+    class_search(spec, key="classify_class_search")
 
-loaded = model_or_stop(spec, panel=right)
+loaded = model_or_fallback(spec, panel=right, key="classify_model")
 device = str(app_device())
 
 
@@ -43,44 +54,69 @@ if not files:
                icon=":material/photo:")
     st.stop()
 
+def show_one(file) -> None:  # noqa: ANN001  (page-local view of one file's full result)
+    try:
+        image, result = classified(file)
+    except CnnappsError as err:
+        show_error(err, context=file.name)
+        return
+    best = result.best
+    st.subheader(f"{best.label}", anchor=False)
+    pre = spec.preprocessing
+    timing = forward_time(f"{spec.name}@{device}", f"{file.digest}:{with_cam}", result.elapsed_ms)
+    st.markdown(f"**{100 * best.probability:.1f} %** · {timing} on `{result.device}` · "
+                f"model input {pre.input_size[1]}×{pre.input_size[0]} px")
+    confidence_hint(result, spec, key=f"classify_hint_search:{file.digest}")
+    photo, chart = st.columns(2)
+    if result.heatmap is not None:
+        photo.image(overlay_heatmap(heatmap_canvas(image, pre), result.heatmap, alpha=alpha),
+                    caption=f"Grad-CAM: where the evidence for “{best.label}” lies", width="stretch")
+    else:
+        photo.image(image, caption=file.name, width="stretch")
+    table = pd.DataFrame(predictions_table(result.top[:top_k]))
+    chart.altair_chart(labels_chart(table), width="stretch")
+    chart.dataframe(table, hide_index=True, width="stretch",
+                    column_config={"label": st.column_config.TextColumn(width="large")})
+
+
 if len(files) == 1:
     with right:
-        try:
-            image, result = classified(files[0])
-        except CnnappsError as err:
-            show_error(err, context=files[0].name)
-            st.stop()
-        best = result.best
-        st.subheader(f"{best.label}", anchor=False)
-        pre = spec.preprocessing
-        st.markdown(
-            f"**{100 * best.probability:.1f} %** · forward pass **{result.elapsed_ms:.0f} ms** on "
-            f"`{result.device}` · model input {pre.input_size[1]}×{pre.input_size[0]} px"
-        )
-        photo, chart = st.columns(2)
-        if result.heatmap is not None:
-            photo.image(overlay_heatmap(heatmap_canvas(image, pre), result.heatmap, alpha=alpha),
-                        caption=f"Grad-CAM: where the evidence for “{best.label}” lies",
-                        width="stretch")
-        else:
-            photo.image(image, caption=files[0].name, width="stretch")
-        table = pd.DataFrame(predictions_table(result.top[:top_k]))
-        chart.bar_chart(table, x="label", y="probability (%)", horizontal=True,
-                        sort="-probability (%)", height=40 * len(table) + 60)
-        chart.dataframe(table, hide_index=True, width="stretch")
+        show_one(files[0])
 else:
     with right:
         st.subheader(f"{len(files)} files", anchor=False)
         update, close = progress_bar("Classifying…")
-        rows = []
+        rows, grid, overlays = [], [], {}
         for i, file in enumerate(files, start=1):
             try:
-                best = classified(file)[1].best
+                image, result = classified(file)
+                best = result.best
                 rows.append({"file": file.name, "top-1": best.label,
                              "probability (%)": round(100 * best.probability, 2), "error": ""})
+                thumb = ImageOps.fit(image, (256, 256))  # square crops: an even grid
+                grid.append((file.name, thumb, f"{best.label} · {100 * best.probability:.1f} %"))
+                if result.heatmap is not None:
+                    canvas = overlay_heatmap(heatmap_canvas(image, spec.preprocessing), result.heatmap,
+                                             alpha=alpha)
+                    overlays[f"{i:03d}_{file.name.rsplit('.', 1)[0]}_gradcam.png"] = png_bytes(canvas)
             except CnnappsError as err:
                 rows.append({"file": file.name, "top-1": "", "probability (%)": None, "error": str(err)})
+                grid.append((file.name, None, f"error: {err}"))
             update(i, len(files), f"{i}/{len(files)}: {file.name}")
         close()
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        download_csv(rows, "classifications.csv")
+        batch_grid(grid)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={"top-1": st.column_config.TextColumn(width="medium"),
+                                    "error": st.column_config.TextColumn(width="large")})
+        csv_col, zip_col = st.columns(2)
+        with csv_col:
+            download_csv(rows, "classifications.csv")
+        with zip_col:
+            if overlays:
+                download_zip(overlays, "gradcam_overlays.zip", label="Download heat-map overlays (ZIP)")
+            else:
+                st.caption("Turn on Grad-CAM to download the heat-map overlays.")
+        chosen = st.selectbox("Full result for one file", range(len(files)), key="classify_batch_pick",
+                              format_func=lambda i: f"{i + 1}. {files[i].name}")
+        st.divider()
+        show_one(files[chosen or 0])

@@ -20,6 +20,21 @@ APPS = [
     ("pages/sentiment.py", ":material/sentiment_satisfied:", "Sentiment of text",
      "Kim's 2014 sentence CNN trained by this project on SST-2 and movie reviews; "
      "shows which words and n-grams drove the decision."),
+    ("pages/detect.py", ":material/center_focus_strong:", "Detect objects",
+     "80 COCO classes in photos and videos with Yolo-Fastest (bundled, our darknet port) or "
+     "torchvision's detectors; the YOLO grid explained, EigenCAM, COCO JSON/CSV/ZIP downloads."),
+    ("pages/faces.py", ":material/face:", "Faces",
+     "MTCNN + MobileFaceNet: detect with landmarks, verify two photos, identify against a private "
+     "gallery, cluster a collection by person, blur faces in photos and videos."),
+    ("pages/medical.py", ":material/radiology:", "Medical imaging",
+     "A DICOM viewer that follows the standard (windows, series, de-identification) and a "
+     "pneumonia CNN trained here, calibrated, with Grad-CAM and an out-of-distribution check."),
+    ("pages/explorer.py", ":material/layers:", "Inside a CNN",
+     "Convolution, pooling and activations on your image; LeNet-5 to ResNet and MobileNetV2: "
+     "layer tables, block diagrams, feature maps, receptive fields. Draw a digit for LeNet-5."),
+    ("pages/lab.py", ":material/model_training:", "Training lab",
+     "Train LeNet-5, a small VGG or ResNet on a few hundred digits and watch it overfit live; "
+     "then cure it (augmentation, dropout, batch norm, L1/L2, early stopping) and compare runs."),
 ]
 
 columns = st.columns(len(APPS))

@@ -40,7 +40,22 @@ def test_single_sentence_live_result_with_explanation(at):
     assert not at.exception
     assert at.subheader[0].value.startswith("negative")
     assert "Which words drove the decision" in _text(at)
-    assert len(at.dataframe) >= 1  # top phrases per class
+    assert len(at.table) >= 1  # top phrases per class, in tables that wrap rather than cut
+    bar = [h.proto.body for h in at.get("html") if "aria-label" in h.proto.body][0]
+    assert "rgb(213,94,0)" in bar and "rgb(0,114,178)" in bar  # the legend's two colours
+
+
+def test_highlights_show_the_users_own_words(at):
+    at.text_area(key="sentiment_text").set_value("I didn't like it at all").run()
+    highlights = [h.proto.body for h in at.get("html") if "title=" in h.proto.body][0]
+    assert "didn&#x27;t</span>" in highlights and "n&#x27;t</span>" not in highlights.replace("didn&#x27;t", "")
+
+
+def test_chinese_sentence_with_full_width_comma_is_not_read_as_words(at):
+    at.text_area(key="sentiment_text").set_value("我非常喜欢这部电影，真的！").run()
+    assert not at.exception
+    assert any("no words it can read" in w.value and "punctuation alone" in w.value for w in at.warning)
+    assert not at.subheader  # no "positive 57.9 %"
 
 
 def test_empty_text_gives_a_hint_not_an_error(at):
@@ -91,7 +106,44 @@ def test_batch_upload_csv_with_chosen_column(at):
     at.file_uploader(key="sentiment_upload").set_value(("reviews.csv", csv, "text/csv")).run()
     assert not at.exception
     assert at.selectbox(key="sentiment_column").value == "review"
-    assert at.dataframe[0].value["label"].tolist() == ["positive", "negative"]
+    table = at.dataframe[0].value
+    assert table["label"].tolist() == ["positive", "negative"]
+    assert list(table.columns) == ["id", "review", "stars", "label", "probability (%)", "note"]
+    assert table["id"].tolist() == ["1", "2"] and table["stars"].tolist() == ["5", "1"]
+    assert any("comma-separated · header row · 2 rows" in c.value for c in at.caption)
+    assert len(at.table) == 1  # the preview
+
+
+def _upload(at, name: str, data: bytes):
+    at.radio(key="sentiment_mode").set_value("Many sentences").run()
+    at.radio(key="sentiment_source").set_value("Upload CSV/TXT").run()
+    at.file_uploader(key="sentiment_upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception and not at.error
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize(
+    ("data", "rows", "columns"),
+    [
+        (b"a gorgeous movie\nawful and dull\nfine, i guess\n", 3, ["text"]),  # header-less, stray comma
+        (b"text\ngreat film, loved it\nbad, boring, far too long\n", 2, ["text"]),  # unquoted commas
+        ("review\n“Brilliant” – a must\nclichés… galore\nnaïve but sweet\n".encode("cp1252"), 3, ["review"]),
+        ("id,text,stars\n1,très bien,5\n2,awful,1\n".encode("utf-16"), 2, ["id", "text", "stars"]),
+    ],
+    ids=["headerless", "unquoted-commas", "cp1252", "utf16-bom"],
+)
+def test_every_csv_case_keeps_rows_and_columns(at, data, rows, columns):
+    table = _upload(at, "reviews.csv", data)
+    assert len(table) == rows
+    assert list(table.columns) == [*columns, "label", "probability (%)", "note"]
+
+
+def test_header_checkbox_rereads_the_file(at):
+    table = _upload(at, "x.csv", b"text\ngood\nbad\n")
+    assert len(table) == 2
+    box = [c for c in at.checkbox if c.key.startswith("sentiment_header")][0]
+    box.uncheck().run()
+    assert len(at.dataframe[0].value) == 3  # "text" is now a row
 
 
 def test_batch_upload_txt(at):

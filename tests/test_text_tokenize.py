@@ -54,3 +54,37 @@ def test_emoji_and_non_latin_do_not_crash(text):
 
 def test_case_kept_on_request():
     assert tokenize("Hello World", lower=False) == ["Hello", "World"]
+
+
+def _clean_str_regex(text: str) -> str:
+    """The regex implementation clean_str had before issue 13 made it faster (the reference)."""
+    import re
+
+    text = fold_accents(text)
+    text = re.sub(r"[^A-Za-z0-9(),!?'`]", " ", text)
+    for pattern, repl in [(r"'s", " 's"), (r"'ve", " 've"), (r"n't", " n't"), (r"'re", " 're"),
+                          (r"'d", " 'd"), (r"'ll", " 'll")]:
+        text = re.sub(pattern, repl, text)
+    text = re.sub(r"([,!()?])", r" \1 ", text)
+    return re.sub(r"\s{2,}", " ", text).strip().lower()
+
+
+def test_fast_clean_str_equals_the_regex_version_on_random_text():
+    import random
+
+    rng = random.Random(13)
+    alphabet = "abcXYZ019 '`(),!?.;:-\"\t\n\r\u00a0éñ😀中，。\\nt'svelldre"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert clean_str(text) == _clean_str_regex(text), repr(text)
+        assert tokenize(text) == (_clean_str_regex(text).split(" ") if _clean_str_regex(text) else [])
+
+
+def test_punctuation_alone_is_not_words():
+    from cnnapps.text.tokenize import has_words, word_tokens
+
+    tokens = tokenize("我非常喜欢这部电影，真的！")  # full-width comma and bang fold to "," and "!"
+    assert tokens == [",", "!"]
+    assert not has_words(tokens) and word_tokens(tokens) == []
+    assert has_words(tokenize("it's 2 good!")) and word_tokens(tokenize("it's 2 good!")) == ["it", "'s", "2", "good"]
+    assert not has_words(tokenize("... ?! (,)")) and not has_words([])

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 # Applications append their command module's name here.
-COMMANDS: tuple[str, ...] = ("list", "classify", "sentiment")
+COMMANDS: tuple[str, ...] = ("list", "classify", "sentiment", "detect", "faces", "dicom", "xray", "summary", "train", "tour")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rows = [{"name": s.name, "task": s.task, "offline": s.works_offline, "head": s.head,
              "display_name": s.display_name} for s in list_models(args.task)]
-    if args.format != "table":
+    if (args.format or "table") != "table":
         write_records(rows, args.format, args.out)
         return 0
     width = max((len(r["name"]) for r in rows), default=4)

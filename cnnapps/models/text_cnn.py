@@ -96,6 +96,7 @@ class TextCNN(nn.Module):
         super().__init__()
         self.config = config
         self.vocab = vocab
+        self.temperature = 1.0  # set by from_checkpoint: the output layer is already divided by it
         if vocab is not None and len(vocab) != config.vocab_size:
             raise ValueError(f"vocab has {len(vocab)} words but config.vocab_size={config.vocab_size}")
         c = config
@@ -188,12 +189,25 @@ class TextCNN(nn.Module):
                 "vocab": list(self.vocab.itos), "state_dict": state}
 
     @classmethod
-    def from_checkpoint(cls, ckpt: dict[str, Any]) -> TextCNN:
+    def from_checkpoint(cls, ckpt: dict[str, Any], *, calibrated: bool = True) -> TextCNN:
+        """Rebuild a saved model. A checkpoint may carry a ``temperature`` T (fitted after training
+        by ``scripts/calibrate_textcnn.py``); with ``calibrated`` (the default) the output layer
+        is divided by T, so every logit is ``z / T``: softmax probabilities become calibrated,
+        the predicted class and the explanation's additive split of the logit difference stay
+        exact. ``calibrated=False`` gives the trained logits (to refit T)."""
         config = TextCNNConfig(**ckpt["config"])
         model = cls(config, vocab=Vocab(tuple(ckpt["vocab"])))
         model.load_state_dict(ckpt["state_dict"])
         if config.variant == "static":
             model.embedding.weight.requires_grad_(False)
+        temperature = float(ckpt.get("temperature", 1.0)) if calibrated else 1.0
+        if not temperature > 0:
+            raise ValueError(f"a checkpoint's temperature must be > 0, got {temperature}")
+        if temperature != 1.0:
+            with torch.no_grad():
+                model.fc.weight.div_(temperature)
+                model.fc.bias.div_(temperature)
+        model.temperature = temperature
         return model.eval()
 
     def extra_repr(self) -> str:

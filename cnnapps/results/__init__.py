@@ -7,10 +7,13 @@ so pages, the CLI and CSV/JSON downloads treat them alike.
 
 from cnnapps.results.base import Result, Row
 from cnnapps.results.classification import Classification, Prediction
+from cnnapps.results.detection import Detections
 from cnnapps.results.sentiment import Explanation, NGram, SentimentResult, TokenWeight
+from cnnapps.results.xray import XrayFindings
 
 __all__ = [
     "Classification",
+    "Detections",
     "Explanation",
     "NGram",
     "Prediction",
@@ -18,4 +21,6 @@ __all__ = [
     "Row",
     "SentimentResult",
     "TokenWeight",
+    "XrayFindings",
 ]
+from cnnapps.results.faces import *  # noqa: E402, F403  (issue 9: face results; names in its __all__)

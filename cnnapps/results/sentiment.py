@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnapps.results.base import Row
+from cnnapps.text.tokenize import has_words
 
 __all__ = ["Explanation", "NGram", "SentimentResult", "TokenWeight"]
 
@@ -27,8 +28,9 @@ class SentimentResult:
 
     @property
     def no_words(self) -> bool:
-        """Nothing the tokenizer keeps (empty, emoji only, non-Latin script only)."""
-        return not self.tokens
+        """No word the tokenizer keeps (empty, emoji only, non-Latin script only, or punctuation
+        alone: a Chinese sentence's full-width comma folds to ","; issue 13)."""
+        return not has_words(self.tokens)
 
     @property
     def all_unknown(self) -> bool:

@@ -39,12 +39,13 @@ def _prepare(model: TextCNN, text: str) -> tuple[list[str], list[int], bool, int
 
 
 def _result(loaded: LoadedModel, elapsed_ms: float, text: str, tokens: list[str], ids: list[int],
-            probs: torch.Tensor, truncated: bool, n_tokens: int) -> SentimentResult:
-    labels = _labels(loaded)
-    p = [float(v) for v in probs.tolist()]
+            probs: torch.Tensor | list[float], truncated: bool, n_tokens: int, *,
+            labels: tuple[str, ...] | None = None, device: str | None = None) -> SentimentResult:
+    labels = labels or _labels(loaded)
+    p = probs if isinstance(probs, list) else [float(v) for v in probs.tolist()]
     index = max(range(len(p)), key=p.__getitem__)
-    unknown = tuple(t for t, i in zip(tokens, ids, strict=True) if i == UNK_INDEX)
-    return SentimentResult(loaded.name, str(loaded.device), elapsed_ms, text, tuple(tokens),
+    unknown = tuple(t for t, i in zip(tokens, ids, strict=True) if i == UNK_INDEX) if UNK_INDEX in ids else ()
+    return SentimentResult(loaded.name, device or str(loaded.device), elapsed_ms, text, tuple(tokens),
                            labels[index], index, p[index], tuple(p), labels, unknown, truncated,
                            n_tokens)
 
@@ -75,7 +76,7 @@ def predict_batch(
     for a text does not depend on its batch.
     """
     model = _text_cnn(loaded)
-    _labels(loaded)
+    labels, device = _labels(loaded), str(loaded.device)
     prepared = [_prepare(model, t) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(prepared[i][1]))
     results: list[SentimentResult | None] = [None] * len(texts)
@@ -86,9 +87,11 @@ def predict_batch(
         probs = torch.softmax(loaded(x).float(), dim=1).cpu()
         synchronise(loaded.device)
         each_ms = 1000.0 * (time.perf_counter() - began) / len(idx)
-        for row, i in enumerate(idx):
+        rows = probs.tolist()  # one conversion per chunk, not one tensor index per text
+        for row, i in zip(rows, idx, strict=True):
             tokens, ids, truncated, n = prepared[i]
-            results[i] = _result(loaded, each_ms, texts[i], tokens, ids, probs[row], truncated, n)
+            results[i] = _result(loaded, each_ms, texts[i], tokens, ids, row, truncated, n,
+                                 labels=labels, device=device)
         if progress is not None:
             progress(min(start + batch_size, len(order)), len(order))
     return [r for r in results if r is not None]

@@ -67,8 +67,10 @@ class Vocab:
 
     def encode(self, tokens: Sequence[str], *, max_length: int | None = None) -> list[int]:
         """Token indices, unknown words as ``UNK_INDEX``, cut to ``max_length`` tokens if given."""
-        ids = [self.index(tok) for tok in tokens]
-        return ids if max_length is None else ids[:max_length]
+        get = self._stoi.get  # type: ignore[attr-defined]
+        if max_length is not None:
+            tokens = tokens[:max_length]
+        return [get(tok, UNK_INDEX) for tok in tokens]
 
 
 def pad_batch(
@@ -84,9 +86,8 @@ def pad_batch(
     length = max(longest, min_length)
     if max_length is not None:
         length = min(length, max(max_length, min_length))
-    out = torch.full((len(sequences), length), PAD_INDEX, dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        seq = list(seq)[:length]
-        if seq:
-            out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    return out
+    if not sequences:
+        return torch.full((0, length), PAD_INDEX, dtype=torch.long)
+    # One tensor from padded lists: a torch.tensor call per row cost more than the rows' copy.
+    rows = [list(seq[:length]) + [PAD_INDEX] * (length - min(len(seq), length)) for seq in sequences]
+    return torch.tensor(rows, dtype=torch.long)

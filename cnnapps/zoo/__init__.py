@@ -3,4 +3,4 @@
 One module per task family; each calls :func:`cnnapps.registry.register` at import.
 """
 
-from cnnapps.zoo import imagenet, sentiment  # noqa: F401  (imported for their registrations)
+from cnnapps.zoo import detection, digits, faces, imagenet, sentiment, xray  # noqa: F401  (imported for their registrations)

@@ -1,0 +1,1 @@
+"""Medical imaging: DICOM reading and display, and the chest X-ray classifier (issue 10)."""

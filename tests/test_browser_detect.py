@@ -1,0 +1,63 @@
+"""Real browser: the detection page finds the dog in an uploaded photo and annotates a video."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_support import ARTIFACTS, REPO, no_exception, require_browser, wait_for_app
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+require_browser()
+
+from playwright import sync_api as playwright_api  # noqa: E402
+
+
+def test_upload_photo_sees_dog(new_page: object, server: str) -> None:
+    page = new_page
+    page.goto(f"{server}/detect")
+    wait_for_app(page)
+    playwright_api.expect(page.locator("h1").first).to_contain_text("Detect objects", timeout=60_000)
+    page.get_by_text("Upload", exact=True).click()
+    wait_for_app(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        str(REPO / "cnnapps" / "assets" / "dog.jpg"))
+    heading = page.get_by_role("heading").filter(has_text="dog")
+    playwright_api.expect(heading).to_be_visible(timeout=120_000)
+    playwright_api.expect(heading).to_contain_text("bicycle")
+    wait_for_app(page)
+    no_exception(page)
+    # the grid explanation opens and shows its two grids
+    page.get_by_text("How a one-stage detector sees the photo").click()
+    playwright_api.expect(page.get_by_text("10×10 grid (a cell")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    page.screenshot(path=str(ARTIFACTS / "detect_photo.png"), full_page=True)
+
+
+def test_video_gives_annotated_result(new_page: object, server: str, tmp_path: Path) -> None:
+    from cnnapps.video import encode_mp4
+
+    frame = np.asarray(Image.open(REPO / "cnnapps" / "assets" / "dog.jpg").convert("RGB").resize((320, 240)))
+    clip = tmp_path / "dog_clip.mp4"
+    clip.write_bytes(encode_mp4([np.roll(frame, 4 * i, axis=1) for i in range(20)], fps=10))
+    page = new_page
+    page.goto(f"{server}/detect")
+    wait_for_app(page)
+    page.get_by_text("Video", exact=True).click()
+    wait_for_app(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
+    button = page.get_by_role("button", name="Detect in video")
+    playwright_api.expect(button).to_be_visible(timeout=60_000)
+    button.click()
+    playwright_api.expect(page.get_by_text("frames/s")).to_be_visible(timeout=180_000)
+    video = page.locator("video").first
+    playwright_api.expect(video).to_be_visible()
+    wait_for_app(page)
+    # the browser really decodes our H.264: the element reports a duration and a frame size
+    page.wait_for_function("() => { const v = document.querySelector('video'); "
+                           "return v && v.readyState >= 1 && v.videoWidth > 0; }", timeout=60_000)
+    assert page.evaluate("document.querySelector('video').videoWidth") == 320
+    no_exception(page)
+    page.screenshot(path=str(ARTIFACTS / "detect_video.png"), full_page=True)

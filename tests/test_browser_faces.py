@@ -1,0 +1,50 @@
+"""Real browser: the face page verifies two uploaded photos and shows every mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import REPO, no_exception, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+FACES = REPO / "cnnapps" / "assets" / "faces"
+
+
+def _mode(page: object, name: str) -> None:
+    # An option of the mode switch (a segmented control: a button group).
+    page.locator("[data-testid='stButtonGroup'] button").filter(has_text=name).first.click()
+    wait_for_app(page)
+
+
+def test_verify_two_uploaded_photos(new_page: object, server: str) -> None:
+    from playwright import sync_api
+
+    page = new_page
+    page.goto(f"{server}/faces")
+    wait_for_app(page)
+    _mode(page, "Verify")
+    # Two inputs side by side, each with its own source switch: upload a photo into each.
+    for i, photo in enumerate(("john1.jpg", "rose_leslie_img1.jpg")):
+        page.get_by_text("Upload", exact=True).nth(i).click()
+        wait_for_app(page)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(i).set_input_files(str(FACES / photo))
+        wait_for_app(page)
+    sync_api.expect(page.get_by_text("Different people")).to_be_visible(timeout=120_000)
+    no_exception(page)
+    screenshot(page, "faces_verify_different")
+    # Same person: replace photo B with another photo of Kit Harington.
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(1).set_input_files(str(FACES / "john2.jpg"))
+    wait_for_app(page)
+    sync_api.expect(page.get_by_text("Same person")).to_be_visible(timeout=120_000)
+    no_exception(page)
+    screenshot(page, "faces_verify_same")
+
+
+@pytest.mark.parametrize("mode", ["Detect", "Identify", "Cluster", "Anonymise"])
+def test_every_mode_renders(new_page: object, server: str, mode: str) -> None:
+    page = new_page
+    page.goto(f"{server}/faces")
+    wait_for_app(page)
+    _mode(page, mode)
+    no_exception(page)
+    screenshot(page, f"faces_{mode.lower()}")
