@@ -93,11 +93,20 @@ def _sentiment_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, An
     return [[row] for row in score_texts(loaded, [text for _, text in items])]
 
 
+def _xray_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, Any]) -> list[list[Row]]:
+    from cnnapps.cli.common import run_items
+    from cnnapps.cli.xray import xray_rows
+
+    return [run_items([item], lambda it: xray_rows(loaded, it[1], name=Path(it[0]).name),
+                      name=lambda it: it[0], desc="xray")[0] for item in items]
+
+
 # task -> how it runs on Ray. Applications add their task here (detection, xray, ...): a rows
 # function that calls their CLI's per-item code.
 BATCH_TASKS: dict[str, BatchTask] = {
     "classification": BatchTask("classification", "files", _classify_rows, batch_size=16),
     "sentiment": BatchTask("sentiment", "texts", _sentiment_rows, batch_size=256),
+    "xray": BatchTask("xray", "files", _xray_rows, batch_size=16),
 }
 
 

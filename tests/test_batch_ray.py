@@ -175,3 +175,29 @@ def test_sentiment_on_ray_equals_the_local_cli(cluster: Cluster, tmp_path: Path)
     assert got == expected and len(got) == 304
     assert {r["note"] for r in got} >= {"", "no readable words", "truncated"}
     assert [r["id"] for r in got] == [str(i) for i in range(304)]
+
+
+def test_xray_on_ray_equals_the_local_cli(cluster: Cluster, tmp_path: Path) -> None:
+    # Grey crops of the bundled photos (the model flags them as out of distribution: the warning
+    # column is compared too), a file that is not an image and a ".dcm" that is not DICOM.
+    folder = tmp_path / "xrays"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    for i, sample in enumerate(SAMPLES):
+        im = Image.open(sample_path(sample.name)).convert("L")
+        side = int(rng.integers(96, 200))
+        im.resize((side, side)).save(folder / f"x{i:02d}.png")
+    (folder / "broken.png").write_bytes(b"not an image")
+    (folder / "scan.dcm").write_bytes(b"not a dicom file either")
+    from pydicom.data import get_testdata_file
+
+    real = get_testdata_file("RG1_UNCI.dcm")  # a real radiograph, in pydicom's own test files
+    if real is not None:
+        (folder / "real.dcm").write_bytes(Path(real).read_bytes())
+    local, remote = tmp_path / "local.json", tmp_path / "ray.json"
+    assert _cli("xray", str(folder), "--out", str(local)) == 0
+    assert _cli("xray", str(folder), "--out", str(remote), "--engine", "ray",
+                "--address", cluster.address, "--workers", "1") == 0
+    expected, got = json.loads(local.read_text()), json.loads(remote.read_text())
+    assert got == expected and len(got) == len(SAMPLES) + 2 + (real is not None)
+    assert {Path(r["file"]).name for r in got if r["error"]} == {"broken.png", "scan.dcm"}
