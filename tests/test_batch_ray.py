@@ -1,7 +1,7 @@
 """Batch jobs on a real local Ray cluster (issue 14): a head node plus one extra worker node.
 
 The Ray engine must write exactly what the local CLI writes, row for row, for classification
-(100 generated photos and 4 corrupt files) and sentiment (304 CSV rows), and a worker killed
+(60 generated photos and 4 corrupt files) and sentiment (304 CSV rows), and a worker killed
 mid-job must still leave every input in the output exactly once.
 """
 
@@ -26,7 +26,7 @@ from cnnapps import batch  # noqa: E402
 from cnnapps.cli import main  # noqa: E402
 from cnnapps.samples import SAMPLES, sample_path  # noqa: E402
 
-N_PHOTOS = 100
+N_PHOTOS = 60
 CORRUPT = {"empty.jpg": b"", "text.png": b"this is not a png at all",
            "random.webp": bytes(np.random.default_rng(1).integers(0, 256, 500, dtype=np.uint8))}
 STORE = 80 * 1024 * 1024  # small object stores: this 2-core box is shared
