@@ -3,11 +3,12 @@
 One process on one box is the wrong tool for 100,000 photos or a year of reviews; this module
 runs the *same* per-item code as the local CLI (``python -m cnnapps <task>``) inside Ray actors:
 
-    read (``ray.data.read_binary_files``; text files split into lines)
+    read (``ray.data.read_binary_files`` for images; texts parsed by the CLI's reader on the
+          driver and sent with ``ray.data.from_items``)
       -> ``map_batches(_Worker, compute=ActorPoolStrategy(size=workers))``: each actor loads the
          model once through ``cnnapps.load`` and turns a batch of items into the CLI's rows
       -> streamed back to the driver, which prints progress, puts the rows back in input order
-         and writes them (CSV / JSON / JSONL like the CLI, or Parquet).
+         and the CLI writes them (CSV / JSON like the local engine, or Parquet).
 
 Failure handling, and why it holds:
 
@@ -15,7 +16,7 @@ Failure handling, and why it holds:
 - A worker that dies mid-job: Ray Data starts actors with ``max_restarts=-1`` and
   ``max_task_retries=-1``, so the actor is restarted (model loaded again) and its unfinished
   batch re-run. A batch's output is only committed when its task finishes, so rows are neither
-  lost nor duplicated; :func:`run` still checks that every input came back exactly once and raises
+  lost nor duplicated; :func:`run_files` / :func:`run_texts` still check that every input came back exactly once and raises
   :class:`BatchError` otherwise.
 
 Ray is an optional extra (``pip install -e .[scale]``): nothing here imports it at module import.
@@ -92,35 +93,21 @@ def _sentiment_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, An
     return [[row] for row in score_texts(loaded, [text for _, text in items])]
 
 
-def _tasks() -> dict[str, BatchTask]:
-    return {
-        "classification": BatchTask("classification", "files", _classify_rows, batch_size=16),
-        "sentiment": BatchTask("sentiment", "texts", _sentiment_rows, batch_size=256),
-    }
+def _xray_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, Any]) -> list[list[Row]]:
+    from cnnapps.cli.common import run_items
+    from cnnapps.cli.xray import xray_rows
+
+    return [run_items([item], lambda it: xray_rows(loaded, it[1], name=Path(it[0]).name),
+                      name=lambda it: it[0], desc="xray")[0] for item in items]
 
 
-class _LazyTasks(Mapping[str, BatchTask]):
-    """``BATCH_TASKS``: the table, built on first use."""
-
-    _table: dict[str, BatchTask] | None = None
-
-    def _get(self) -> dict[str, BatchTask]:
-        if self._table is None:
-            type(self)._table = _tasks()
-        assert self._table is not None
-        return self._table
-
-    def __getitem__(self, key: str) -> BatchTask:
-        return self._get()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-
-BATCH_TASKS: Mapping[str, BatchTask] = _LazyTasks()
+# task -> how it runs on Ray. Applications add their task here (detection, xray, ...): a rows
+# function that calls their CLI's per-item code.
+BATCH_TASKS: dict[str, BatchTask] = {
+    "classification": BatchTask("classification", "files", _classify_rows, batch_size=16),
+    "sentiment": BatchTask("sentiment", "texts", _sentiment_rows, batch_size=256),
+    "xray": BatchTask("xray", "files", _xray_rows, batch_size=16),
+}
 
 
 @dataclass(frozen=True)
@@ -328,7 +315,7 @@ def run_files(task: str | BatchTask, files: Sequence[tuple[str, str]], *, model:
     if len(order_of) != len(files):
         raise BatchError("The same file is given twice")
 
-    def source(ray: Any) -> Any:
+    def source(ray: Any, workers: int) -> Any:
         # read tasks ask for a quarter CPU so they still fit beside actors holding whole CPUs
         return ray.data.read_binary_files([path for _, path in files], include_paths=True,
                                           num_cpus=0.25).map_batches(
@@ -352,10 +339,10 @@ def run_texts(task: str | BatchTask, texts: Sequence[str], *, model: str | None 
     spec = _task(task, "texts")
     if not texts:
         raise BatchError("No texts to score")
-    # ~1,000 texts per block: enough blocks for every actor, few enough to keep overheads low.
-    blocks = max(1, math.ceil(len(texts) / 1000))
 
-    def source(ray: Any) -> Any:
+    def source(ray: Any, workers: int) -> Any:
+        # ~1,000 texts per block, and at least one block per actor so that every actor has work.
+        blocks = min(len(texts), max(workers, math.ceil(len(texts) / 1000)))
         return ray.data.from_items(
             [{"order": i, "name": "", "payload": t} for i, t in enumerate(texts)],
             override_num_blocks=blocks)
@@ -385,7 +372,7 @@ def _task(task: str | BatchTask, inputs: str) -> BatchTask:
     return spec
 
 
-def _execute(spec: BatchTask, source: Callable[[Any], Any], total: int, *, model: str | None,
+def _execute(spec: BatchTask, source: Callable[[Any, int], Any], total: int, *, model: str | None,
              options: Mapping[str, Any] | None, ray_options: RayOptions | None,
              batch_size: int | None, progress: Callable[[int, int], None] | None) -> BatchRun:
     opts = ray_options or RayOptions()
@@ -400,7 +387,7 @@ def _execute(spec: BatchTask, source: Callable[[Any], Any], total: int, *, model
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars disabled"
         workers, gpus, device = _plan(ray, opts)
         start = time.perf_counter()
-        ds = source(ray).map_batches(
+        ds = source(ray, workers).map_batches(
             _Worker,
             # a table task travels by name; a caller's own BatchTask by value (cloudpickle)
             fn_constructor_kwargs={"task": spec.task if BATCH_TASKS.get(spec.task) is spec else spec,

@@ -43,9 +43,13 @@ def add_model_arg(parser: argparse.ArgumentParser, task: str) -> None:
 
 
 def add_output_args(parser: argparse.ArgumentParser, formats: Sequence[str] = ("csv", "json")) -> None:
-    # No default: write_records takes the format from --out's suffix (results.parquet), else formats[0].
-    parser.add_argument("--format", choices=list(formats), default=None,
-                        help=f"output format (default: --out's suffix if one of these, else {formats[0]})")
+    if "parquet" in formats:  # the commands with --engine ray: "--out results.parquet" is enough
+        # None: write_records takes the format from --out's suffix, else CSV.
+        parser.add_argument("--format", choices=list(formats), default=None,
+                            help="output format (default: --out's suffix if csv/json/parquet, else csv)")
+    else:
+        parser.add_argument("--format", choices=list(formats), default=formats[0],
+                            help=f"output format (default: {formats[0]})")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH",
                         help="write results here instead of standard output")
 
