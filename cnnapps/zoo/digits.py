@@ -33,8 +33,8 @@ class MnistPreprocessing(Preprocessing):
 
     resize: int | tuple[int, int] = (28, 28)
     crop: tuple[int, int] | None = None
-    mean: tuple[float, ...] = (0.0,)
-    std: tuple[float, ...] = (1.0,)
+    mean: tuple[float, ...] = (0.0, 0.0, 0.0)  # three identical grey channels (to_input below)
+    std: tuple[float, ...] = (1.0, 1.0, 1.0)
 
     def to_input(self, image: Image.Image) -> torch.Tensor:
         """float32 ``[1, 3, 28, 28]`` in [0, 1], ink = 1, the grey digit in all three channels (the
