@@ -64,8 +64,10 @@ def test_video_gives_annotated_result(new_page: object, server: str, tmp_path: P
 
 
 @pytest.mark.xfail(reason="the WebRTC stream connects and plays, but on the 2-core test machine "
-                   "(load 15-25) the server-side frame callback was entered once and never returned "
-                   "within 150 s, so no annotated frame came back; not diagnosed yet", strict=False)
+                   "(load 15-25) the server's frame callback is still inside its first forward pass after "
+                   "60-150 s (py-spy: active in Conv2d, no deadlock): torch's 2 intra-op threads "
+                   "starve beside the WebRTC encoder and other jobs, so no annotated frame comes back "
+                   "within the test", strict=False)
 def test_live_camera_stream_with_fake_camera(new_page: object, server: str) -> None:
     """Chromium's fake camera (--use-fake-device-for-media-stream) through streamlit-webrtc."""
     pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc not installed")
@@ -88,7 +90,7 @@ def test_live_camera_stream_with_fake_camera(new_page: object, server: str) -> N
     assert handle.evaluate("v => v.videoWidth") > 0
     # Proof that frames went through the detector on the server: it draws a black heads-up label
     # in the top-left corner, where Chromium's fake camera paints a bright green square.
-    handle.evaluate("v => new Promise((ok, fail) => { const t = setTimeout(() => fail('no HUD'), 150000);"
+    handle.evaluate("v => new Promise((ok, fail) => { const t = setTimeout(() => fail('no HUD'), 30000);"
                     " const c = document.createElement('canvas'); c.width = 8; c.height = 8;"
                     " const check = () => { const g = c.getContext('2d');"
                     " g.drawImage(v, 0, 0, 8, 8, 0, 0, 8, 8); const p = g.getImageData(2, 2, 1, 1).data;"

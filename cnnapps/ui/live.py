@@ -84,6 +84,7 @@ def live_detection(loaded: Any, opts: dict[str, Any], *, key: str) -> None:
     )
     st.caption("Experimental. Press START and allow the camera. Each frame is sent to the server to "
                "be detected and should come back annotated, with the frames per second in its top-left "
-               "corner. On our overloaded CPU-only test server the stream connected but the processed "
-               "frames did not come back in time: use a video file there."
+               "corner. On our overloaded 2-core test server the stream connected but the first "
+               "frame's forward pass alone took over a minute there (CPU starvation), so nothing came "
+               "back in time: on such a machine use a video file."
                + (" Streaming." if ctx.state.playing else ""))
