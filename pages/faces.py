@@ -227,8 +227,8 @@ elif mode == "Cluster":
             idx = result.members(k)
             with st.container(border=True):
                 st.image([result.crops[i] for i in idx], width=96,
-                         caption=[result.files[i].rsplit("/", 1)[-1] for i in idx])
-                c1, c2 = st.columns([3, 1])
+                         caption=[result.files[i].rsplit("/", 1)[-1].rsplit(".", 1)[0] for i in idx])
+                c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
                 name = c1.text_input(f"Name for group {k + 1}", key=f"faces_group_{k}",
                                      placeholder=f"group {k + 1}: type a name to enrol these faces")
                 c2.button("Enrol group", key=f"faces_enrol_{k}", disabled=not name.strip(),
