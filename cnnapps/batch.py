@@ -101,12 +101,21 @@ def _xray_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, Any]) -
                       name=lambda it: it[0], desc="xray")[0] for item in items]
 
 
+def _detect_rows(loaded: Any, items: Sequence[Item], options: Mapping[str, Any]) -> list[list[Row]]:
+    from cnnapps.cli.common import run_items
+    from cnnapps.cli.detect import photo_rows
+
+    return [run_items([item], lambda it: photo_rows(loaded, it[1], **options),
+                      name=lambda it: it[0], desc="detect")[0] for item in items]
+
+
 # task -> how it runs on Ray. Applications add their task here (detection, xray, ...): a rows
 # function that calls their CLI's per-item code.
 BATCH_TASKS: dict[str, BatchTask] = {
     "classification": BatchTask("classification", "files", _classify_rows, batch_size=16),
     "sentiment": BatchTask("sentiment", "texts", _sentiment_rows, batch_size=256),
     "xray": BatchTask("xray", "files", _xray_rows, batch_size=16),
+    "detection": BatchTask("detection", "files", _detect_rows, batch_size=8),
 }
 
 

@@ -97,3 +97,11 @@ def test_progress_lines(capsys: pytest.CaptureFixture[str]) -> None:
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2 and lines[0].startswith("ray: 5/10 inputs (50%)")
     assert lines[1].startswith("ray: 10/10 inputs (100%)")
+
+
+def test_detect_on_ray_refuses_videos_and_coco(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    (tmp_path / "a.jpg").write_bytes(b"")
+    assert main(["detect", str(tmp_path / "clip.mp4"), "--engine", "ray"]) == 2
+    assert "videos, COCO JSON and --save-annotated need --engine local" in capsys.readouterr().err
+    assert main(["detect", str(tmp_path / "a.jpg"), "--engine", "ray", "--format", "coco"]) == 2

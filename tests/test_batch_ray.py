@@ -201,3 +201,21 @@ def test_xray_on_ray_equals_the_local_cli(cluster: Cluster, tmp_path: Path) -> N
     expected, got = json.loads(local.read_text()), json.loads(remote.read_text())
     assert got == expected and len(got) == len(SAMPLES) + 2 + (real is not None)
     assert {Path(r["file"]).name for r in got if r["error"]} == {"broken.png", "scan.dcm"}
+
+
+def test_detect_on_ray_equals_the_local_cli(cluster: Cluster, tmp_path: Path) -> None:
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    chosen = [s.name for s in SAMPLES if s.name in ("grace_hopper", "dog", "pets", "coffee")]
+    for name in chosen:
+        (folder / f"{name}.jpg").write_bytes(sample_path(name).read_bytes())
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut off")
+    local, remote = tmp_path / "local.json", tmp_path / "ray.json"
+    assert _cli("detect", str(folder), "--out", str(local)) == 0
+    assert _cli("detect", str(folder), "--out", str(remote), "--engine", "ray",
+                "--address", cluster.address, "--workers", "1") == 0
+    expected, got = json.loads(local.read_text()), json.loads(remote.read_text())
+    assert got == expected  # one record per box (or one empty record per photo), same order
+    assert len({r["file"] for r in got}) == len(chosen) + 1 == 5
+    assert [Path(r["file"]).name for r in got if r["error"]] == ["broken.jpg"]
+    assert any(r.get("class") == "person" for r in got)  # grace_hopper.jpg

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from cnnapps.cli.common import (
+    add_engine_args,
     add_model_arg,
     add_output_args,
     expand_inputs,
     load_or_exit,
     run_items,
+    run_on_ray,
     write_records,
 )
 
@@ -46,8 +48,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-frames", type=int, default=300, help="frames per video at most (default 300)")
     p.add_argument("--save-annotated", type=Path, default=None, metavar="DIR",
                    help="write annotated PNGs (photos) and MP4s (videos) here")
-    add_output_args(p, formats=("csv", "json", "coco"))
+    add_output_args(p, formats=("csv", "json", "coco", "parquet"))
+    add_engine_args(p)  # --engine ray: photos only, to csv/json/parquet
     p.set_defaults(run=run)
+
+
+def photo_rows(loaded: Any, source: Path | bytes, **opts: Any) -> list[dict[str, Any]]:
+    """The records of one photo without drawing or COCO bookkeeping (the Ray engine's path; the
+    local loop below does the same three steps plus those)."""
+    from cnnapps.images import load_image
+    from cnnapps.tasks.detect import detect
+
+    return _records(detect(loaded, load_image(source), **opts))
 
 
 def _records(det: Any, frame: int | None = None) -> list[dict[str, Any]]:
@@ -71,15 +83,17 @@ def run(args: argparse.Namespace) -> int:
     except CnnappsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    opts: dict[str, Any] = {
+        "conf": args.conf, "iou": args.iou, "classes": classes,
+        "max_det": args.max_det, "input_size": args.input_size,
+    }
+    if args.engine == "ray":
+        return _run_on_ray(args, opts)
     paths = expand_inputs(args.inputs, IMAGE_SUFFIXES + VIDEO_SUFFIXES)
     if not paths:
         print("error: no photos or videos found in the given paths", file=sys.stderr)
         return 1
     loaded = load_or_exit(args.model)
-    opts: dict[str, Any] = {
-        "conf": args.conf, "iou": args.iou, "classes": classes,
-        "max_det": args.max_det, "input_size": args.input_size,
-    }
     if args.save_annotated is not None:
         args.save_annotated.mkdir(parents=True, exist_ok=True)
     coco_items: list[tuple[str, Any]] = []
@@ -116,4 +130,20 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out).write_text(text + "\n")
     else:
         write_records(records, args.format, args.out)
+    return code
+
+
+def _run_on_ray(args: argparse.Namespace, opts: dict[str, Any]) -> int:
+    from cnnapps.batch import expand_files
+
+    files = expand_files(args.inputs, IMAGE_SUFFIXES + VIDEO_SUFFIXES)
+    videos = [name for name, _ in files if Path(name).suffix.lower() in VIDEO_SUFFIXES]
+    if videos or args.format == "coco" or args.save_annotated is not None:
+        print("error: --engine ray detects in photos and writes csv, json or parquet; videos, COCO "
+              f"JSON and --save-annotated need --engine local{f' (videos: {videos[0]} ...)' if videos else ''}",
+              file=sys.stderr)
+        return 2
+    records, code = run_on_ray(args, "detection", inputs=args.inputs, suffixes=IMAGE_SUFFIXES,
+                               options=opts)
+    write_records(records, args.format, args.out)
     return code
