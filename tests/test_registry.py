@@ -72,9 +72,6 @@ def test_issue_models_are_registered() -> None:
 
 
 BUNDLED = [(s, k, w) for s in ALL for k, w in s.weights.items() if w.bundled]
-# facenet-pytorch publishes no digest or size for its release files, and this project cannot
-# download them to measure either; the file is taken as facenet-pytorch itself takes it (no check).
-UNHASHED = {"facenet_vggface2"}
 DOWNLOADED = [(s, k, w) for s in ALL for k, w in s.weights.items() if not w.bundled]
 
 
@@ -89,9 +86,6 @@ def test_bundled_file_present_with_matching_sha256(spec: ModelSpec, key: str, so
 @pytest.mark.parametrize(("spec", "key", "source"), DOWNLOADED, ids=lambda v: getattr(v, "name", ""))
 def test_downloadable_has_url_and_a_hash(spec: ModelSpec, key: str, source: WeightsSource) -> None:
     assert source.url and source.url.endswith(source.filename)
-    if spec.name in UNHASHED:
-        assert source.sha256 is None and source.sha256_prefix is None, "now hashed: drop it from UNHASHED"
-        return
     assert source.sha256 or source.sha256_prefix, f"{spec.name}[{key}] states no hash"
     assert source.size_bytes and source.size_bytes > 1_000_000
 
