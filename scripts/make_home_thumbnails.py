@@ -10,13 +10,10 @@ the PNGs, so it imports no torch. Rerun after changing a bundled model.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import matplotlib  # noqa: E402
+import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -25,10 +22,12 @@ from PIL import Image, ImageDraw, ImageOps  # noqa: E402
 import cnnapps  # noqa: E402
 from cnnapps.images import load_image  # noqa: E402
 from cnnapps.preprocess import heatmap_canvas  # noqa: E402
-from cnnapps.samples import sample_bytes  # noqa: E402
+from cnnapps.samples import ASSETS_DIR, sample_bytes  # noqa: E402
 from cnnapps.tasks.classify import classify  # noqa: E402
 from cnnapps.tasks.sentiment import explain  # noqa: E402
 from cnnapps.text.highlight import word_alignment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "cnnapps" / "assets" / "home"
 SIZE = (480, 300)
@@ -80,11 +79,48 @@ def sentiment_thumb() -> None:
     plt.close(fig)
 
 
+def _captioned(picture: Image.Image, label: str) -> Image.Image:
+    thumb = ImageOps.fit(picture.convert("RGB"), SIZE)
+    draw = ImageDraw.Draw(thumb)
+    draw.rectangle((0, SIZE[1] - 34, SIZE[0], SIZE[1]), fill=(0, 0, 0))
+    draw.text((12, SIZE[1] - 27), label, fill=(255, 255, 255), font_size=20)
+    return thumb
+
+
+def detect_thumb() -> Image.Image:
+    from cnnapps.draw import draw_detections
+
+    image = load_image(sample_bytes("dog"))
+    det = cnnapps.detect(cnnapps.load("yolo-fastest-1.1-xl", device="cpu"), image)
+    names = ", ".join(dict.fromkeys(str(r["class"]) for r in det.rows()))
+    return _captioned(draw_detections(image, det), names)
+
+
+def faces_thumb() -> Image.Image:
+    from cnnapps.faces.viz import draw_faces
+
+    rgb = np.asarray(load_image(ASSETS_DIR / "faces" / "kit_with_rose.jpg"))
+    found = cnnapps.detect_faces(cnnapps.load("mtcnn", device="cpu"), rgb)
+    return _captioned(draw_faces(rgb, found.faces), f"{len(found.faces)} faces, 5 landmarks each")
+
+
+def explorer_thumb() -> Image.Image:
+    from cnnapps.explorer.viz import feature_grid
+
+    loaded = cnnapps.load("mobilenet_v2_tflite", device="cpu")
+    maps = cnnapps.feature_maps(loaded, load_image(sample_bytes("parrot")), layer="features.2")
+    return _captioned(feature_grid(maps.maps, maps.order[:8], columns=4),
+                      f"strongest feature maps of {maps.layer}")
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     classify_thumb().save(OUT / "classify.jpg", quality=85)
     sentiment_thumb()
-    for name in ("classify.jpg", "sentiment.png"):
+    detect_thumb().save(OUT / "detect.jpg", quality=85)
+    faces_thumb().save(OUT / "faces.jpg", quality=85)
+    explorer_thumb().save(OUT / "explorer.jpg", quality=85)
+    for name in ("classify.jpg", "sentiment.png", "detect.jpg", "faces.jpg", "explorer.jpg"):
         print(f"wrote {(OUT / name).relative_to(ROOT)} ({(OUT / name).stat().st_size:,} bytes)")
     return 0
 
