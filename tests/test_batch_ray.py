@@ -96,9 +96,15 @@ def _actor_pids() -> list[int]:
     """Ray Data actors of this test's cluster (descendants of this process)."""
     import psutil
 
-    me = psutil.Process(os.getpid())
-    return [p.pid for p in me.children(recursive=True)
-            if "MapWorker(MapBatches(_Worker))" in " ".join(p.cmdline() or [p.name()])]
+    pids = []
+    for proc in psutil.Process(os.getpid()).children(recursive=True):
+        try:  # a killed actor is a zombie until its raylet reaps it; others come and go
+            title = " ".join(proc.cmdline() or [proc.name()])
+        except psutil.Error:
+            continue
+        if "MapWorker(MapBatches(_Worker))" in title:
+            pids.append(proc.pid)
+    return pids
 
 
 class _Killer:
