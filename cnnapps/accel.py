@@ -9,7 +9,7 @@ but runs its plain forward passes faster:
   session, used for every forward pass made without autograd (``torch.inference_mode`` or
   ``no_grad``) and without hooks. Grad-CAM (autograd) and anything that hooks a layer
   (feature maps) run the eager PyTorch module, as before. Same logits within 1e-5.
-  Measured (``benchmarks/bench_classify_vs_torchvision.py``): about 0.5x the time of an eager
+  Measured (``benchmarks/bench_classify_vs_torchvision.py``): 0.48-0.62x the time of an eager
   torchvision MobileNetV2 with torchvision's transforms; eager channels_last reached ~0.8x.
 - **CUDA/MPS, or without onnxruntime: channels_last** (NHWC weights and input, cuDNN's and
   oneDNN's fast layout) plus, for the TFLite MobileNetV2 port, static SAME padding: its
@@ -78,7 +78,7 @@ def _input_sizes(model: nn.Module, example: torch.Tensor) -> dict[str, tuple[int
 
 
 def accelerate(model: nn.Module, *, input_size: tuple[int, int], channels_last: bool = True,
-               inplace: bool = False) -> nn.Module:
+               inplace: bool = False, channels: int = 3) -> nn.Module:
     """A tuned copy of ``model`` (eval mode, same device, same parameters' values); ``model`` itself
     is not changed unless ``inplace`` (for a module nobody else holds yet). ``input_size``
     (height, width) is the size its preprocessing always produces.
@@ -87,7 +87,7 @@ def accelerate(model: nn.Module, *, input_size: tuple[int, int], channels_last: 
     """
     fast = (model if inplace else copy.deepcopy(model)).eval()
     device = next(fast.parameters()).device
-    example = torch.zeros(1, 3, *input_size, device=device)
+    example = torch.zeros(1, channels, *input_size, device=device)
     for name, size in _input_sizes(fast, example).items():
         parent_name, _, child = name.rpartition(".")
         parent = fast.get_submodule(parent_name) if parent_name else fast
@@ -133,14 +133,15 @@ class Accelerated(nn.Module):
     own forward on the very same submodules, so hooks and gradients behave as before.
     """
 
-    def __init__(self, model: nn.Module, *, input_size: tuple[int, int], cache_key: str | None = None) -> None:
+    def __init__(self, model: nn.Module, *, input_size: tuple[int, int], cache_key: str | None = None,
+                 channels: int = 3) -> None:
         super().__init__()
         for name, child in model.named_children():
             self.add_module(name, child)
         self._eager_forward = model.forward
-        self.input_size = tuple(input_size)
+        self.input_shape = (channels, *input_size)
         self.mechanism = "onnxruntime"
-        self._session = _ort_session(model, input_size, cache_key=cache_key)
+        self._session = _ort_session(model, self.input_shape, cache_key=cache_key)
 
     def _hooked(self) -> bool:
         return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
@@ -148,7 +149,7 @@ class Accelerated(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (torch.is_grad_enabled() or x.device.type != "cpu" or x.dim() != 4
-                or tuple(x.shape[-2:]) != self.input_size or self._hooked()):
+                or tuple(x.shape[1:]) != self.input_shape or self._hooked()):
             return self._eager_forward(x)
         out = self._session.run(None, {"input": x.detach().float().contiguous().numpy()})[0]
         return torch.from_numpy(out)
@@ -157,14 +158,14 @@ class Accelerated(nn.Module):
 _EXPORTED: dict[str, bytes] = {}  # cache_key -> ONNX bytes: one export per model per process
 
 
-def _ort_session(model: nn.Module, input_size: tuple[int, int], *, cache_key: str | None = None):
+def _ort_session(model: nn.Module, input_shape: tuple[int, int, int], *, cache_key: str | None = None):
     import onnxruntime as ort
 
-    key = f"{cache_key}@{tuple(input_size)}" if cache_key else None
+    key = f"{cache_key}@{tuple(input_shape)}" if cache_key else None
     onnx_bytes = _EXPORTED.get(key) if key else None
     if onnx_bytes is None:
         buf = io.BytesIO()
-        example = torch.zeros(1, 3, *input_size)
+        example = torch.zeros(1, *input_shape)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings
             torch.onnx.export(model, (example,), buf, dynamo=False, input_names=["input"],
@@ -182,8 +183,8 @@ def _ort_session(model: nn.Module, input_size: tuple[int, int], *, cache_key: st
 
 
 def accelerated(model: nn.Module, *, input_size: tuple[int, int], device: torch.device | str = "cpu",
-                mechanism: str | None = None, inplace: bool = False, cache_key: str | None = None
-                ) -> nn.Module:
+                mechanism: str | None = None, inplace: bool = False, cache_key: str | None = None,
+                channels: int = 3) -> nn.Module:
     """The fastest exact stand-in for ``model`` (eval mode, already on ``device``) on ``device``.
 
     ``model`` itself is not changed (unless ``inplace``, for channels_last on a module nobody else
@@ -193,9 +194,10 @@ def accelerated(model: nn.Module, *, input_size: tuple[int, int], device: torch.
     """
     mechanism = mechanism or mechanism_for(device, model)
     if mechanism == "onnxruntime":
-        fast: nn.Module = Accelerated(model, input_size=input_size, cache_key=cache_key)
+        fast: nn.Module = Accelerated(model, input_size=input_size, cache_key=cache_key,
+                                      channels=channels)
     elif mechanism == "channels_last":
-        fast = accelerate(model, input_size=input_size, inplace=inplace)
+        fast = accelerate(model, input_size=input_size, inplace=inplace, channels=channels)
         fast.mechanism = "channels_last"
     else:
         return model

@@ -147,6 +147,7 @@ def load(
     if spec.preprocessing is not None and spec.task == "classification":
         from cnnapps.accel import accelerated
 
-        module = accelerated(module.eval(), input_size=spec.preprocessing.input_size, device=target,
-                             inplace=True, cache_key=spec.name)
+        pre = spec.preprocessing
+        module = accelerated(module.eval(), input_size=pre.input_size, device=target, inplace=True,
+                             cache_key=spec.name, channels=len(pre.mean))
     return LoadedModel(spec=spec, module=module.eval(), device=target)

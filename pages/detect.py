@@ -11,6 +11,7 @@ from cnnapps.tasks.detect import detect_video, detection_cam, refine
 from cnnapps.ui.detection import annotated_png, cached_infer, cached_photo, coco_json
 from cnnapps.ui.errors import show_error
 from cnnapps.ui.inputs import IMAGE, InputKind, file_input
+from cnnapps.ui.live import live_available, live_detection
 from cnnapps.ui.loaders import app_device, model_or_stop
 from cnnapps.ui.navigation import ensure_app_navigation
 from cnnapps.ui.progress import progress_bar
@@ -56,7 +57,15 @@ device = str(app_device())
 opts = {"conf": conf, "iou": iou, "classes": classes or None, "max_det": int(max_det)}
 
 with right:
-    mode = st.radio("Input", ["Photos", "Video"], horizontal=True, key="detect_mode")
+    mode = st.radio("Input", ["Photos", "Video", "Live camera"], horizontal=True, key="detect_mode")
+
+if mode == "Live camera":
+    with right:
+        if live_available():
+            live_detection(loaded, {**opts, "input_size": input_size}, key="detect_live")
+        else:
+            st.warning("Live camera needs the streamlit-webrtc package (pip install streamlit-webrtc).")
+    st.stop()
 
 if mode == "Video":
     with right:

@@ -1,6 +1,5 @@
 """Faces: detect, verify, identify against a private gallery, cluster, anonymise."""
 
-import hashlib
 import io
 
 import numpy as np
@@ -11,8 +10,7 @@ from PIL import Image
 from cnnapps.errors import CnnappsError
 from cnnapps.faces import api
 from cnnapps.faces.anonymise import anonymise_array
-from cnnapps.faces.errors import NoFaceFound
-from cnnapps.faces.gallery import FaceGallery, enroll, remove
+from cnnapps.faces.gallery import enroll
 from cnnapps.faces.store import persistence_enabled
 from cnnapps.faces.video import anonymise_video
 from cnnapps.faces.viz import PALETTE, draw_faces
@@ -27,6 +25,7 @@ from cnnapps.ui.faces import (
     cached_detect,
     cached_embed,
     gallery_of,
+    gallery_panel,
     persistent_gallery_panel,
     set_gallery,
     similarity_gauge,
@@ -60,10 +59,6 @@ with st.expander("Consent and privacy: read before using your own photos", icon=
            "would not show them.")
     )
 
-# The bundled demo gallery: one photo per person; Identify's sample photos then show the others.
-DEMO_PEOPLE = (("Barack Obama", "obama1.jpg"), ("Joe Biden", "biden2.jpg"),
-               ("Kit Harington", "john1.jpg"), ("Rose Leslie", "rose_leslie_img1.jpg"))
-
 VIDEOS = InputKind("video", ("mp4", "mov", "webm", "avi", "mkv", "m4v"))
 
 MODES = {"Detect": ":material/center_focus_strong:", "Verify": ":material/compare:",
@@ -84,6 +79,11 @@ if mode in ("Verify", "Identify", "Cluster"):
     embedder = model_or_stop(spec, panel=right)
 
 
+def _width(rgb: np.ndarray) -> int | str:
+    """Portrait photos at a fixed width, so that they do not fill several screens."""
+    return 420 if rgb.shape[0] > rgb.shape[1] else "stretch"
+
+
 def _rgb(data: bytes) -> np.ndarray:
     return np.asarray(load_image(data))
 
@@ -91,28 +91,6 @@ def _rgb(data: bytes) -> np.ndarray:
 def _embed(file) -> object:
     return cached_embed(embedder.spec.name, device, file.digest, _data=file.data, _embedder=embedder,
                         _detector=detector)
-
-
-def _enrol_demo(gallery: FaceGallery) -> None:
-    for person, photo in DEMO_PEOPLE:
-        res = _embed(next(f for f in bundled_face_files() if f.name == photo))
-        gallery = enroll(gallery, person, res.embeddings[:1], crops=res.crops[:1])
-    set_gallery(gallery)
-
-
-def _enrol_upload() -> None:
-    name, upload = st.session_state.get("faces_enrol_name", ""), st.session_state.get("faces_enrol_photo")
-    try:
-        if upload is None or not name.strip():
-            raise NoFaceFound("Give a name and a photo.")
-        data = upload.getvalue()
-        res = cached_embed(embedder.spec.name, device, hashlib.sha256(data).hexdigest(), _data=data,
-                           _embedder=embedder, _detector=detector)
-        if len(res) == 0:
-            raise NoFaceFound("No face was found in that photo.")
-        set_gallery(enroll(gallery_of(embedder.spec.name), name, res.embeddings[:1], crops=res.crops[:1]))
-    except CnnappsError as err:
-        st.session_state["faces_enrol_error"] = err  # shown by the run that follows
 
 
 def _enrol_group(name: str, embeddings, crops) -> None:
@@ -138,8 +116,9 @@ if mode == "Detect":
             if not faces:
                 st.info("No face found. Faces smaller than about 20 pixels, in profile or hidden "
                         "are often missed.", icon=":material/face_retouching_off:")
-            st.image(draw_faces(rgb, faces), caption=f"{files[0].name}: boxes, landmarks, probability "
-                     f"(detection {found.elapsed_ms:.0f} ms on {found.device})", width="stretch")
+            st.image(draw_faces(rgb, faces), caption=f"{files[0].name.rsplit('/', 1)[-1]}: boxes, "
+                     f"landmarks, probability (detection {found.elapsed_ms:.0f} ms on {found.device})",
+                     width=_width(rgb))
             if faces:
                 from cnnapps.faces.embed import align_all
 
@@ -200,39 +179,9 @@ elif mode == "Identify":
     gallery = gallery_of(embedder.spec.name)
     with left:
         files = file_input(FACE_PHOTOS_B, key="faces_identify", multiple=False)
-        st.markdown(f"**Gallery**: {len(gallery.people)} people, {len(gallery)} faces (this session only)")
-        if not len(gallery):
-            # A callback, not `if st.button(...)`: it runs before the script, so the new gallery
-            # is there for the whole run.
-            st.button("Enrol the bundled people (Obama, Biden, Kit Harington, Rose Leslie: one "
-                      "photo each)", icon=":material/group_add:", key="faces_demo_gallery",
-                      on_click=_enrol_demo, args=(gallery,))
-        for person in gallery.people:
-            c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.markdown(f"{person} · {gallery.count(person)} face(s)")
-            c2.button("", key=f"faces_rm_{person}", icon=":material/delete:", help=f"Remove {person}",
-                      on_click=lambda p=person: set_gallery(remove(gallery_of(embedder.spec.name), p)))
-        with st.expander("Enrol someone", icon=":material/person_add:"), \
-                st.form("faces_enrol", clear_on_submit=True, border=False):
-            st.text_input("Name", max_chars=100, key="faces_enrol_name")
-            st.file_uploader("Photo of this person (the largest face is enrolled)",
-                             type=list(FACE_PHOTOS.suffixes), key="faces_enrol_photo")
-            st.form_submit_button("Enrol", icon=":material/person_add:", on_click=_enrol_upload)
-        if err := st.session_state.pop("faces_enrol_error", None):
-            show_error(err)
-        with st.expander("Export / import the gallery", icon=":material/import_export:"):
-            st.download_button("Export gallery (JSON: names and embeddings)", gallery.to_bytes(),
-                               "face-gallery.json", mime="application/json", on_click="ignore",
-                               disabled=not len(gallery), icon=":material/download:")
-            imported = st.file_uploader("Import a gallery file", type=["json"], key="faces_import")
-            if imported is not None and st.session_state.get("faces_imported") != imported.file_id:
-                try:
-                    set_gallery(FaceGallery.from_bytes(imported.getvalue(), model_name=embedder.spec.name))
-                    st.session_state["faces_imported"] = imported.file_id
-                    st.rerun()
-                except CnnappsError as err:
-                    show_error(err, context=imported.name)
+        gallery_panel(embedder, detector, device)
         persistent_gallery_panel(embedder.spec.name, gallery)
+        gallery = gallery_of(embedder.spec.name)  # the panels' callbacks may have changed it
     with right:
         if not files:
             st.stop()
@@ -248,8 +197,9 @@ elif mode == "Identify":
         colours = [PALETTE[people.index(m.name) % len(PALETTE)] if m.name else (120, 120, 120)
                    for m in result.matches]
         labels = [f"{m.label} ({m.similarity:.2f})" if m.nearest else m.label for m in result.matches]
-        st.image(draw_faces(_rgb(files[0].data), [m.face for m in result.matches], labels=labels,
-                            colours=colours, landmarks=False), width="stretch",
+        rgb = _rgb(files[0].data)
+        st.image(draw_faces(rgb, [m.face for m in result.matches], labels=labels,
+                            colours=colours, landmarks=False), width=_width(rgb),
                  caption=f"Label: nearest enrolled person and cosine similarity; unknown below "
                  f"{result.threshold:.3f}")
         if result.matches:
@@ -277,8 +227,8 @@ elif mode == "Cluster":
             idx = result.members(k)
             with st.container(border=True):
                 st.image([result.crops[i] for i in idx], width=96,
-                         caption=[result.files[i].rsplit("/", 1)[-1] for i in idx])
-                c1, c2 = st.columns([3, 1])
+                         caption=[result.files[i].rsplit("/", 1)[-1].rsplit(".", 1)[0] for i in idx])
+                c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
                 name = c1.text_input(f"Name for group {k + 1}", key=f"faces_group_{k}",
                                      placeholder=f"group {k + 1}: type a name to enrol these faces")
                 c2.button("Enrol group", key=f"faces_enrol_{k}", disabled=not name.strip(),
@@ -337,7 +287,7 @@ else:  # Anonymise
         out = anonymise_array(rgb, faces, method=method, strength=strength)
         st.markdown(f"**{len(faces)} face(s) {done}** (strength {strength}); the blurred area is the "
                     "detector's box grown by 20 % on each side.")
-        st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width="stretch")
+        st.image(out, caption=files[0].name.rsplit("/", 1)[-1], width=_width(rgb))
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="PNG")
         st.download_button("Download PNG", buf.getvalue(), "anonymised.png", mime="image/png",

@@ -1,5 +1,7 @@
 """Home: what cnnapps is and which applications it offers."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from cnnapps.ui.navigation import ensure_app_navigation
@@ -37,8 +39,14 @@ APPS = [
      "then cure it (augmentation, dropout, batch norm, L1/L2, early stopping) and compare runs."),
 ]
 
+# Thumbnails of real results (scripts/make_home_thumbnails.py); plain files, so Home needs no torch.
+THUMBS = Path(__file__).resolve().parents[1] / "cnnapps" / "assets" / "home"
+
 columns = st.columns(len(APPS))
 for column, (path, icon, title, blurb) in zip(columns, APPS, strict=True):
     with column.container(border=True):
+        thumb = next(iter(sorted(THUMBS.glob(Path(path).stem + ".*"))), None)
+        if thumb is not None:
+            st.image(str(thumb), width="stretch")
         st.page_link(path, label=title, icon=icon)
         st.caption(blurb)

@@ -103,8 +103,12 @@ def live_view(kind: str) -> None:
     prefix = "tour: " if kind == "tour" else ""
     ui.add_finished(status.finished, prefix=prefix)
     if kind == "tour":
-        st.session_state[ui.TOUR_KEY] = {"names": status.names[: len(status.finished)], "runs": status.finished,
+        kept = [(n, r) for n, r in zip(status.names, status.finished, strict=False) if r.history]
+        st.session_state[ui.TOUR_KEY] = {"names": [n for n, _ in kept], "runs": [r for _, r in kept],
                                          "stopped": status.stopped}
+    else:
+        first = status.finished[0] if status.finished else None
+        st.session_state["lab_last_run"] = first if first is not None and first.history else None
     st.session_state["lab_last_stopped"] = status.stopped
     st.rerun()
 
@@ -126,23 +130,22 @@ with train_tab:
     cols[1].caption(f"{MODEL_NAMES[model]} on {train_size} training images ({DATASET_INFO[dataset][0]}), {epochs} epochs, "
                     f"cures: {', '.join(config.cures) if config and config.cures else 'none'}.")
     live_view("run")
-    items = ui.history()
-    if not busy and items and st.session_state.get("lab_job_kind") == "run":
-        last = items[-1]["run"]
-        if st.session_state.get("lab_last_stopped"):
-            st.info(f"Stopped after {len(last.history)} finished epoch(s).", icon=":material/stop_circle:")
-        if last.final:
-            m = st.columns(4)
-            m[0].metric("Train accuracy", f"{last.final['train_accuracy']:.1f} %")
-            m[1].metric("Validation accuracy", f"{last.final['val_accuracy']:.1f} %")
-            m[2].metric("Gap", f"{last.gap:.1f} pts", help="train accuracy - validation accuracy")
-            m[3].metric("Time", f"{last.seconds:.1f} s", help=f"on {last.device}")
-            a, b = st.columns(2)
-            a.altair_chart(ui.accuracy_chart(last.history, **ui.run_markers(last)), width="stretch")
-            b.altair_chart(ui.loss_chart(last.history, **ui.run_markers(last)), width="stretch")
-            if last.restored_best:
-                st.caption(f"Early stopping: no lower validation loss for {last.config.early_stopping} epochs, "
-                           f"so training stopped and the weights of epoch {last.best_epoch} were restored.")
+    last = st.session_state.get("lab_last_run")
+    if not busy and st.session_state.get("lab_job_kind") == "run" and st.session_state.get("lab_last_stopped"):
+        st.info(f"Stopped after {len(last.history)} finished epoch(s)." if last else
+                "Stopped before the first epoch ended: nothing to keep.", icon=":material/stop_circle:")
+    if not busy and last is not None and st.session_state.get("lab_job_kind") == "run":
+        m = st.columns(4)
+        m[0].metric("Train accuracy", f"{last.final['train_accuracy']:.1f} %")
+        m[1].metric("Validation accuracy", f"{last.final['val_accuracy']:.1f} %")
+        m[2].metric("Gap", f"{last.gap:.1f} pts", help="train accuracy - validation accuracy")
+        m[3].metric("Time", f"{last.seconds:.1f} s", help=f"on {last.device}")
+        a, b = st.columns(2)
+        a.altair_chart(ui.accuracy_chart(last.history, **ui.run_markers(last)), width="stretch")
+        b.altair_chart(ui.loss_chart(last.history, **ui.run_markers(last)), width="stretch")
+        if last.restored_best:
+            st.caption(f"Early stopping: no lower validation loss for {last.config.early_stopping} epochs, "
+                       f"so training stopped and the weights of epoch {last.best_epoch} were restored.")
 
 with tour_tab:
     quick = st.radio("Tour size", ["Full", "Quick"], horizontal=True, key="lab_tour_size",

@@ -46,5 +46,11 @@ def test_every_mode_renders(new_page: object, server: str, mode: str) -> None:
     page.goto(f"{server}/faces")
     wait_for_app(page)
     _mode(page, mode)
+    if mode == "Identify":
+        page.get_by_role("button", name="Enrol the 4 bundled people").click()
+        wait_for_app(page)
+        from playwright import sync_api
+
+        sync_api.expect(page.get_by_text("4 people, 4 faces")).to_be_visible(timeout=120_000)
     no_exception(page)
     screenshot(page, f"faces_{mode.lower()}")

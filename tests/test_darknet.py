@@ -154,12 +154,13 @@ def test_bundled_cfgs_build_and_fuse():
         # parameters + BN running stats = exactly the floats of the darknet file (README of ../shared)
         n = sum(p.numel() for k, p in model.state_dict().items() if not k.endswith("num_batches_tracked"))
         assert n == n_params
-        x = torch.rand(1, 3, 320, 320)
-        with torch.no_grad():
-            a = model(x)
-            b = fuse_batch_norms(model)(x)
-        assert a.shape == (1, 3 * 100 + 3 * 400, 85)
-        assert torch.allclose(a, b, atol=1e-4)
+        if variant == "yolo-fastest-1.1":  # one forward pair is enough to check the folding
+            x = torch.rand(1, 3, 320, 320)
+            with torch.no_grad():
+                a = model(x)
+                b = fuse_batch_norms(model)(x)
+            assert a.shape == (1, 3 * 100 + 3 * 400, 85)
+            assert torch.allclose(a, b, atol=1e-4)
 
 
 def _iou(a, b) -> float:

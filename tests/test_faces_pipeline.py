@@ -24,8 +24,8 @@ from cnnapps.samples import sample_path
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
-    # MTCNN runs many small ops; on 2 shared cores two intra-op threads made these tests 10x
-    # slower (62 s vs 5 s for the nine photos). Restored afterwards for the other modules.
+    # MTCNN runs many small ops; on 2 shared, busy cores two intra-op threads made these tests
+    # several times slower than one. Restored afterwards for the other modules.
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 
@@ -362,3 +363,15 @@ def test_tour_baseline_overfits_and_cures_shrink_the_gap() -> None:
     assert baseline["step"] == "baseline" and baseline["train_acc"] >= 90 and baseline["gap"] >= 8
     shrunk = [r["step"] for r in rows[1:] if r["gap_change"] < -1.0]
     assert len(shrunk) >= 3, rows
+
+
+def test_charts_mark_the_gap_the_stop_and_the_restored_epoch() -> None:
+    from cnnapps.ui.lab import accuracy_chart, run_markers
+
+    run = train_lab(dataclasses.replace(TINY, epochs=25, lr=1e-2, early_stopping=2),
+                    data=load_dataset("mnist", train_size=100, val_size=100, seed=0))
+    spec = json.dumps(accuracy_chart(run.history, **run_markers(run)).to_dict())
+    assert run.restored_best
+    assert '"area"' in spec  # the shaded gap
+    assert f"restored best (epoch {run.best_epoch})" in spec
+    assert f"early stop (epoch {len(run.history)})" in spec

@@ -59,13 +59,15 @@ def test_verify_same_then_different():
     assert not at.exception
 
 
-def test_identify_with_the_demo_gallery_and_export():
+def test_identify_with_the_demo_gallery_and_a_bad_import():
     at = _page("Identify")
     at.button(key="faces_demo_gallery").click().run()
     assert "4 people, 4 faces" in _text(at)
     at.selectbox(key="faces_identify_sample").set_value("Obama (left) and Biden (right)").run()
     table = at.dataframe[0].value
     assert sorted(table["name"]) == ["Barack Obama", "Joe Biden"]
+    at.file_uploader(key="faces_import").set_value(("g.json", b"{not json", "application/json")).run()
+    assert "not a face gallery" in _text(at) and "4 people, 4 faces" in _text(at)  # nothing lost
     assert not at.exception
 
 
@@ -97,3 +99,28 @@ def test_anonymise_a_video_with_progress():
     at.file_uploader(key="faces_anon_video_upload").set_value(("bad.mp4", b"nope", "video/mp4")).run()
     at.button[0].click().run()
     assert not at.exception and at.error  # a clear message, the page goes on
+
+
+def test_saved_gallery_round_trip_and_wrong_passphrase():
+    at = _page("Identify")
+    at.button(key="faces_demo_gallery").click().run()
+    at.text_input(key="faces_store_name").set_value("family")
+    at.text_input(key="faces_store_phrase").set_value("correct horse")
+    at.button(key="FormSubmitter:faces_store-Save").click().run()
+    assert "Saved 4 face(s) in 'family'" in _text(at)
+    # A fresh session (another user): the wrong passphrase reads nothing, the right one opens it.
+    other = _page("Identify")
+    other.text_input(key="faces_store_name").set_value("family")
+    other.text_input(key="faces_store_phrase").set_value("wrong horse")
+    other.button(key="FormSubmitter:faces_store-Open").click().run()
+    assert "Wrong gallery name or passphrase" in _text(other) and "0 people" in _text(other)
+    other.text_input(key="faces_store_name").set_value("family")
+    other.text_input(key="faces_store_phrase").set_value("correct horse")
+    other.button(key="FormSubmitter:faces_store-Open").click().run()
+    assert "4 people, 4 faces" in _text(other) and not other.exception
+
+
+def test_saved_galleries_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("CNNAPPS_FACE_PERSISTENCE", "off")
+    at = _page("Identify")
+    assert "Switched off on this server" in _text(at) and "switched off" in _text(at)

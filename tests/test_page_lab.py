@@ -88,9 +88,9 @@ def test_stop_button_ends_the_run_cleanly() -> None:
     t0 = time.monotonic()
     _wait_done(at, timeout=30)
     assert time.monotonic() - t0 < 15
-    assert any("Stopped after" in i.value for i in at.info)
-    run = at.session_state["lab_history"][-1]["run"]
-    assert run.stopped_by_user and len(run.history) < 50
+    assert any("Stopped" in i.value for i in at.info)
+    run = at.session_state["lab_last_run"]  # None when stopped before the first epoch ended
+    assert run is None or (run.stopped_by_user and len(run.history) < 50)
     assert runner.active_jobs() == 0
 
 

@@ -34,9 +34,9 @@ def _texts(app) -> str:
 
 
 def _upload(app, name: str, data: bytes, mime: str = "application/octet-stream"):
-    app.segmented_control(key=f"{app.session_state['med_mode'] == 'Chest X-ray' and 'xray' or 'dicom'}_src").set_value("Upload").run()
-    key = "xray_upload" if app.session_state["med_mode"] == "Chest X-ray" else "dicom_upload"
-    app.file_uploader(key=key).set_value((name, data, mime)).run()
+    prefix = "xray" if app.session_state["med_mode"] == "Chest X-ray" else "dicom"
+    app.segmented_control(key=f"{prefix}_src").set_value("Upload").run()
+    app.file_uploader(key=f"{prefix}_upload").set_value((name, data, mime)).run()
     return app
 
 
@@ -56,7 +56,6 @@ def test_dicom_samples_render_with_metadata_masked(at):
 
 
 def test_series_sample_is_sorted_and_shows_three_planes(at):
-    captions = [s.caption for s in at.selectbox(key="dicom_sample").options] if False else None
     box = at.selectbox(key="dicom_sample")
     series = next(o for o in box.options if "series" in o)
     box.set_value(series).run()
@@ -65,7 +64,6 @@ def test_series_sample_is_sorted_and_shows_three_planes(at):
     assert "Series of 5 slices" in text and "sorted along the slice normal" in text
     at.slider(key="dicom_slice").set_value(1).run()
     assert not at.exception and not at.error
-    del captions
 
 
 def test_manual_window(at):

@@ -200,3 +200,10 @@ def test_the_same_file_twice_is_processed_once(monkeypatch: pytest.MonkeyPatch) 
     assert list(table["file"]) == ["coffee.jpg", "parrot.jpg"]
     assert "duplicate" in " ".join(c.value for c in at.caption)
     assert len(calls) == 2
+
+
+def test_offline_the_picker_marks_download_models_unavailable() -> None:
+    at = _classify_page()
+    options = at.selectbox(key="classify_model").options
+    assert any(o.startswith("MobileNetV2") and "unavailable" not in o for o in options)
+    assert any(o.startswith("ResNet-50") and o.endswith("unavailable offline") for o in options)

@@ -2,16 +2,17 @@
 
 from pathlib import Path
 
-
-def _requirements(path: str) -> tuple[list[str], list[str]]:
-    lines = [ln.strip() for ln in Path(path).read_text().splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith("#")]
-    return [ln for ln in lines if not ln.startswith("-")], [ln for ln in lines if ln.startswith("-")]
+REPO = Path(__file__).resolve().parents[1]
 
 
-def test_cpu_requirements_match_the_default_ones() -> None:
-    default, default_opts = _requirements("requirements.txt")
-    cpu, cpu_opts = _requirements("requirements-cpu.txt")
-    assert sorted(cpu) == sorted(default)
-    assert default_opts == []  # the default (GPU-capable) install uses PyPI only
-    assert cpu_opts == ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+def _lines(name: str) -> list[str]:
+    text = (REPO / name).read_text().splitlines()
+    return [ln.strip() for ln in text if ln.strip() and not ln.strip().startswith("#")]
+
+
+def test_cpu_requirements_are_the_default_ones_plus_the_cpu_index() -> None:
+    assert _lines("requirements-cpu.txt") == [
+        "--extra-index-url https://download.pytorch.org/whl/cpu", "-r requirements.txt"]
+    default = _lines("requirements.txt")
+    assert not any(ln.startswith("-") for ln in default)  # the default install uses PyPI only
+    assert any(ln.startswith("torch==") for ln in default)

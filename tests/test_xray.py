@@ -114,7 +114,8 @@ def test_cli_dicom_info_render_deidentify(tmp_path: Path, capsys):
     assert "structured report" in records[1]["error"]
     out = tmp_path / "ct.png"
     assert main(["dicom", "render", ct, "--window", "lung", "--out", str(out)]) == 0
-    assert Image.open(out).size == (128, 128)
+    with Image.open(out) as png:
+        assert png.size == (128, 128)
     assert main(["dicom", "render", ct, "--window=-600,1500", "--out", str(out)]) == 0
     assert main(["dicom", "render", sr, "--out", str(out)]) == 1
     with pytest.raises(SystemExit):

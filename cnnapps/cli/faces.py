@@ -27,7 +27,8 @@ COMMAND = "faces"
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(COMMAND, help="face detection, verification, identification, clustering, "
-                            "anonymisation", description=__doc__.split("\n\n")[0])
+                            "anonymisation", description="Faces: detect, verify, enroll into a gallery "
+                            "file, identify, cluster, anonymise (MTCNN + MobileFaceNet, offline).")
     actions = parser.add_subparsers(dest="faces_action", required=True, metavar="ACTION")
 
     def action(name: str, help_: str, *, embedder: bool = True) -> argparse.ArgumentParser:

@@ -85,8 +85,8 @@ def model_input(spec: Any, image: Image.Image) -> tuple[torch.Tensor, np.ndarray
     if spec.preprocessing is None:
         raise UnknownLayer(f"{spec.name} is not an image model")
     x = to_input(image, spec.preprocessing)
-    if x.shape[1] == 1:
-        return x, x[0, 0].numpy().copy()
+    if x.shape[1] == 1 or (getattr(spec, "options", None) or {}).get("input") == "mnist":
+        return x, x[0, 0].numpy().copy()  # a grey digit (replicated in 3 channels for digit models)
     return x, np.asarray(model_view(image, spec.preprocessing), dtype=np.float32) / 255.0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from cnnapps.images import load_image
 from cnnapps.results.detection import Detections, coco_document
 from cnnapps.tasks.detect import infer
 
-__all__ = ["annotated_png", "cached_infer", "cached_photo", "coco_json", "zip_bytes"]
+__all__ = ["annotated_png", "cached_infer", "cached_photo", "coco_json"]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -50,11 +49,3 @@ def coco_json(items: list[tuple[str, Detections]]) -> bytes:
 
     cats = {i: n for i, n in enumerate(coco_categories()) if n not in ("__background__", "N/A")}
     return json.dumps(coco_document(items, cats), indent=1).encode()
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:  # PNGs are compressed already
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()

@@ -47,6 +47,8 @@ def add_finished(runs: Sequence[LabRun], *, prefix: str = "") -> None:
     items = history()
     counter = st.session_state.setdefault(COUNTER_KEY, itertools.count(1))
     for run in runs:
+        if not run.history:  # stopped before its first epoch ended: nothing to show or download
+            continue
         n = next(counter)
         cures = ", ".join(run.config.cures) or "no cure"
         items.append({"id": n, "label": f"#{n} {prefix}{run.config.model} · {run.config.train_size} imgs · {cures}",
@@ -76,6 +78,8 @@ def _markers(best_epoch: int, *, restored: bool, stopped_at: int | None) -> list
     if stopped_at:
         marks.append(alt.Chart(pd.DataFrame({"epoch": [stopped_at], "label": [f"early stop (epoch {stopped_at})"]}))
                      .mark_rule(color="red", strokeDash=[2, 2]).encode(x="epoch:Q", tooltip="label:N"))
+        marks.append(alt.Chart(pd.DataFrame({"epoch": [stopped_at], "label": ["early stop"]}))
+                     .mark_text(color="red", align="left", dx=4, dy=-40).encode(x="epoch:Q", text="label:N"))
     return marks
 
 
@@ -121,7 +125,8 @@ def overlay_chart(items: Sequence[dict[str, Any]], *, metric: str = "accuracy") 
     data = pd.concat(frames, ignore_index=True) if frames else _long(_frame([]), metric).assign(run="")
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("epoch:Q", axis=_EPOCH_AXIS), y=alt.Y(f"{metric}:Q", scale=alt.Scale(zero=False)),
-        color=alt.Color("run:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600)),
+        color=alt.Color("run:N", scale=alt.Scale(scheme="category10"),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=600)),
         strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=["val", "train"], range=[[1, 0], [5, 4]])),
         tooltip=["run:N", "split:N", "epoch:Q", alt.Tooltip(f"{metric}:Q", format=".3f")],
     ).properties(height=320, title=f"{metric.capitalize()}: validation solid, training dashed")

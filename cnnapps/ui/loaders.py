@@ -56,7 +56,7 @@ def _cached(name: str, device: str) -> LoadedModel:
         # One throw-away forward pass: the first call pays for kernel selection and allocator
         # warm-up (~20x a normal pass on CPU), which would otherwise show up as the "forward
         # pass" time of the user's first photo.
-        loaded(torch.zeros(1, 3, *pre.input_size))
+        loaded(torch.zeros(1, len(pre.mean), *pre.input_size))
     return loaded
 
 

@@ -15,16 +15,35 @@ from cnnapps.registry import ModelSpec, list_models
 __all__ = ["download_csv", "download_zip", "model_details", "model_picker"]
 
 
+def _availability(spec: ModelSpec, hub_online: bool | None) -> str:
+    """How a model's name reads in the picker: bundled, cached, downloadable, or not now."""
+    if spec.works_offline:
+        return spec.display_name
+    from cnnapps.weights import missing_weights  # file checks only, no network
+
+    if not missing_weights(spec):
+        return f"{spec.display_name} · cached"
+    if hub_online is False:
+        return f"{spec.display_name} · unavailable offline"
+    return spec.display_name if "download" in spec.display_name else f"{spec.display_name} (download)"
+
+
 def model_picker(task: str, *, key: str, label: str = "Model") -> ModelSpec:
-    """A select box over the registry's models for ``task``; offline models first."""
+    """A select box over the registry's models for ``task``; offline models first.
+
+    Models whose weights are neither bundled nor cached are marked "unavailable offline" while the
+    model hub is unreachable (the sidebar's background check; never blocks the page).
+    """
+    from cnnapps.ui.sidebar import hub_status
+
     specs = {s.name: s for s in list_models(task)}
+    online = hub_status()
+    labels = {n: _availability(spec, online) for n, spec in specs.items()}
     # Options are the registry names (plain strings): Streamlit deep-copies widget values.
     name = st.selectbox(
         label,
         list(specs),
-        format_func=lambda n: specs[n].display_name
-        if specs[n].works_offline
-        else f"{specs[n].display_name} (download)",
+        format_func=labels.__getitem__,
         key=key,
         help="Bundled models work offline; the others are downloaded once and cached.",
     )
