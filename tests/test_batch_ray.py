@@ -96,27 +96,28 @@ def _actor_pids() -> list[int]:
     """Ray Data actors of this test's cluster (descendants of this process)."""
     import psutil
 
-    me = psutil.Process(os.getpid())
-    return [p.pid for p in me.children(recursive=True)
-            if "MapWorker(MapBatches(_Worker))" in " ".join(p.cmdline() or [p.name()])]
+    pids = []
+    for proc in psutil.Process(os.getpid()).children(recursive=True):
+        try:  # a killed actor is a zombie until its raylet reaps it; others come and go
+            title = " ".join(proc.cmdline() or [proc.name()])
+        except psutil.Error:
+            continue
+        if "MapWorker(MapBatches(_Worker))" in title:
+            pids.append(proc.pid)
+    return pids
 
 
 class _Killer:
-    """A progress callback that SIGKILLs one actor at the first results, then watches for its
-    replacement (every Ray job costs ~20-40 s of actor start here, so one job tests both)."""
+    """A progress callback that SIGKILLs one actor at the first results (every Ray job costs
+    ~20-40 s of actor start here, so one job tests both parity and the kill)."""
 
     def __init__(self) -> None:
         self.killed: list[tuple[int, int]] = []  # (pid, inputs done when it was killed)
-        self.before: set[int] = set()
-        self.after: set[int] = set()
 
     def __call__(self, done: int, total: int) -> None:
-        if self.killed:
-            self.after.update(_actor_pids())
-        elif done < total:
+        if not self.killed and done < total:
             pids = _actor_pids()
             assert pids, "no Ray Data actor process found"
-            self.before.update(pids)
             os.kill(pids[0], signal.SIGKILL)
             self.killed.append((pids[0], done))
 
@@ -136,7 +137,8 @@ def test_classify_on_ray_equals_the_local_cli_even_when_a_worker_is_killed(
     monkeypatch.setattr(batch, "print_progress", lambda: progress)
     assert _cli("classify", str(photos), "--top-k", "2", "--out", str(remote), *_ray_args(cluster)) == 0
     assert killer.killed and killer.killed[0][1] < N_INPUTS / 2  # died with most of the job to do
-    assert killer.after - killer.before, "the killed actor was not restarted in a new process"
+    # (Ray restarts the actor and re-runs its batch; which process ran it we do not assert: when the
+    # pool finishes, its actors exit before the driver has read the last rows, so a watcher races.)
     expected, got = json.loads(local.read_text()), json.loads(remote.read_text())
     assert got == expected  # row for row: files, ranks, labels, probabilities, errors; none lost
     files = [r["file"] for r in got]
