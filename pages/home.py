@@ -42,8 +42,9 @@ APPS = [
 # Thumbnails of real results (scripts/make_home_thumbnails.py); plain files, so Home needs no torch.
 THUMBS = Path(__file__).resolve().parents[1] / "cnnapps" / "assets" / "home"
 
-columns = st.columns(len(APPS))
-for column, (path, icon, title, blurb) in zip(columns, APPS, strict=True):
+PER_ROW = 4  # seven cards in one row left each a sliver; two rows of four read well on a laptop
+cells = [column for _ in range(0, len(APPS), PER_ROW) for column in st.columns(PER_ROW)]
+for column, (path, icon, title, blurb) in zip(cells, APPS, strict=False):
     with column.container(border=True):
         thumb = next(iter(sorted(THUMBS.glob(Path(path).stem + ".*"))), None)
         if thumb is not None:
