@@ -25,6 +25,17 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """One torch intra-op thread for a module's tests, restored afterwards for the others."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Base URL of one `streamlit run` of the whole app (offline, CPU), shared by browser tests."""

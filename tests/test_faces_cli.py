@@ -7,19 +7,13 @@ import io
 import json
 
 import pytest
-import torch
 
 from cnnapps.cli import main
 from cnnapps.faces.samples import face_sample_path
 from cnnapps.samples import sample_path
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# MTCNN runs many small ops: one intra-op thread is faster on 2 busy cores (conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _csv(text: str) -> list[dict]:

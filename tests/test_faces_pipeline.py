@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import cnnapps
@@ -21,15 +20,8 @@ from cnnapps.faces.gallery import FaceGallery, enroll
 from cnnapps.faces.samples import FACE_SAMPLES, IDENTITIES, face_sample_path
 from cnnapps.samples import sample_path
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # MTCNN runs many small ops; on 2 shared, busy cores two intra-op threads made these tests
-    # several times slower than one. Restored afterwards for the other modules.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# MTCNN runs many small ops: one intra-op thread is faster on 2 busy cores (conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import cnnapps
@@ -12,13 +11,8 @@ from cnnapps.faces.samples import face_sample_path
 from cnnapps.faces.video import anonymise_video
 from cnnapps.video import InvalidVideo, encode_mp4, iter_frames, video_info
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# MTCNN runs many small ops: one intra-op thread is faster on 2 busy cores (conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _clip(n: int = 6) -> tuple[bytes, np.ndarray]:
