@@ -15,25 +15,19 @@ from __future__ import annotations
 
 import argparse
 import platform
-import sys
-from pathlib import Path
 
 import torch
 import torchvision
 from PIL import Image
+from timing import interleaved_medians
 from torchvision import transforms as T
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnapps.accel import accelerated  # noqa: E402
-from cnnapps.images import load_image  # noqa: E402
-from cnnapps.loaded import LoadedModel, load_module  # noqa: E402
-from cnnapps.registry import get_spec  # noqa: E402
-from cnnapps.samples import sample_bytes  # noqa: E402
-from cnnapps.tasks.classify import classify  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import interleaved_medians  # noqa: E402
+from cnnapps.accel import accelerated
+from cnnapps.images import load_image
+from cnnapps.loaded import LoadedModel, load_module
+from cnnapps.registry import get_spec
+from cnnapps.samples import sample_bytes
+from cnnapps.tasks.classify import classify
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,24 +16,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+from timing import interleaved_medians
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import cnnapps  # noqa: E402
-from cnnapps.models.yolo_fastest import preprocess  # noqa: E402
-from cnnapps.samples import sample_path  # noqa: E402
-from cnnapps.tasks.detect import detect, detect_video  # noqa: E402
-from cnnapps.video import encode_mp4  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import interleaved_medians  # noqa: E402
+import cnnapps
+from cnnapps.models.yolo_fastest import preprocess
+from cnnapps.samples import sample_path
+from cnnapps.tasks.detect import detect, detect_video
+from cnnapps.video import encode_mp4
 
 
 def clip_640x480(n: int = 100) -> bytes:

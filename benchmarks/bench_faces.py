@@ -23,15 +23,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import interleaved_medians  # noqa: E402
+from timing import interleaved_medians
 
-import cnnapps  # noqa: E402
-from cnnapps.faces.align import ARCFACE_TEMPLATE_112  # noqa: E402
-from cnnapps.faces.api import embed_faces  # noqa: E402
-from cnnapps.faces.samples import FACE_SAMPLES, face_sample_path  # noqa: E402
+import cnnapps
+from cnnapps.faces.align import ARCFACE_TEMPLATE_112
+from cnnapps.faces.api import embed_faces
+from cnnapps.faces.samples import FACE_SAMPLES, face_sample_path
 
 
 def main() -> None:

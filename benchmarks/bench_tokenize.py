@@ -12,13 +12,12 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sentiment import SENTENCES  # noqa: E402
-from timing import interleaved_medians  # noqa: E402
+from bench_sentiment import SENTENCES
+from timing import interleaved_medians
 
-from cnnapps.text.tokenize import fold_accents, tokenize  # noqa: E402
+from cnnapps.text.tokenize import fold_accents, tokenize
 
 _NOT_KEPT = re.compile(r"[^A-Za-z0-9(),!?'`]")
 _CLITICS = [(re.compile(p), r) for p, r in [(r"'s", " 's"), (r"'ve", " 've"), (r"n't", " n't"),

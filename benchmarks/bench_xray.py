@@ -21,23 +21,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import torch
+from timing import interleaved_medians
+
+from cnnapps.medical.dicom import read_dicom, render
+from cnnapps.medical.xray import run_model
+from cnnapps.medical.xray_input import prepare_radiograph
+from cnnapps.models.xray_cnn import XrayCNN
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from timing import interleaved_medians  # noqa: E402
-
-from cnnapps.medical.dicom import read_dicom, render  # noqa: E402
-from cnnapps.medical.xray import run_model  # noqa: E402
-from cnnapps.medical.xray_input import prepare_radiograph  # noqa: E402
-from cnnapps.models.xray_cnn import XrayCNN  # noqa: E402
 
 WEIGHTS = ROOT / "cnnapps/weights/xray_pneumonia_cnn.pt"
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from cnnapps.medical.xray_train import calibrate, fit_ood, load_npz, to_tensor
+from cnnapps.models.xray_cnn import XrayCNN
 
-from cnnapps.medical.xray_train import calibrate, fit_ood, load_npz, to_tensor  # noqa: E402
-from cnnapps.models.xray_cnn import XrayCNN  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "cnnapps/weights/xray_pneumonia_cnn.pt"
 

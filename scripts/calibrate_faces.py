@@ -31,12 +31,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import cnnapps  # noqa: E402
-from cnnapps.faces.api import embed_faces  # noqa: E402
-from cnnapps.faces.embed import embed_crops  # noqa: E402
-from cnnapps.faces.samples import FACE_SAMPLES, IDENTITIES, face_sample_path  # noqa: E402
+import cnnapps
+from cnnapps.faces.api import embed_faces
+from cnnapps.faces.embed import embed_crops
+from cnnapps.faces.samples import FACE_SAMPLES, IDENTITIES, face_sample_path
 
 REPO = Path(__file__).resolve().parents[1]
 # Same photo or photo shoot (../shared/images/README.md): not independent same-person pairs.

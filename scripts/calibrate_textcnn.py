@@ -29,19 +29,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from cnnapps.models.text_cnn import TextCNN
+from cnnapps.text.data import LabelledText, kfold_indices, read_mr, read_sst2_split
+from cnnapps.text.vocab import pad_batch
+from cnnapps.weights import BUNDLED_DIR, sha256_file
 
-from cnnapps.models.text_cnn import TextCNN  # noqa: E402
-from cnnapps.text.data import LabelledText, kfold_indices, read_mr, read_sst2_split  # noqa: E402
-from cnnapps.text.vocab import pad_batch  # noqa: E402
-from cnnapps.weights import BUNDLED_DIR, sha256_file  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BINS = 15
 

@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from cnnapps.medical.metrics import binary_metrics, expected_calibration_error, reliability_bins
+from cnnapps.medical.xray_train import calibrate, load_npz, predict, to_tensor
+from cnnapps.models.xray_cnn import XrayCNN
 
-from cnnapps.medical.metrics import binary_metrics, expected_calibration_error, reliability_bins  # noqa: E402
-from cnnapps.medical.xray_train import calibrate, load_npz, predict, to_tensor  # noqa: E402
-from cnnapps.models.xray_cnn import XrayCNN  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHIPPED = ROOT / "cnnapps/weights/xray_pneumonia_cnn.pt"
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from cnnapps.medical.xray_train import TrainConfig, load_npz, train
+from cnnapps.training import save_checkpoint
 
-from cnnapps.medical.xray_train import TrainConfig, load_npz, train  # noqa: E402
-from cnnapps.training import save_checkpoint  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
