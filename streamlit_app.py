@@ -23,5 +23,9 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-render_sidebar()
-page.run()
+try:
+    page.run()
+finally:
+    # After the page, so the device line can name the device the page's model just loaded on;
+    # in `finally` because a page ends early with st.stop() (an exception) when it has no input.
+    render_sidebar()
