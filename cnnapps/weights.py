@@ -65,6 +65,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# (path, size, mtime_ns) -> sha256: each page rerun resolves its model's weights again, and
+# hashing a 553 MB VGG-16 file every time would cost seconds; a changed file is hashed anew.
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_file(path)
+    return _DIGESTS[key]
+
+
 def _hub_dir() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
@@ -86,7 +99,7 @@ def _hash_ok(path: Path, source: WeightsSource) -> bool:
     """The file matches the digest the registry states (a full sha256 or a torch.hub prefix)."""
     if source.sha256 is None and source.sha256_prefix is None:
         return True
-    actual = sha256_file(path)
+    actual = _digest(path)
     if source.sha256 is not None:
         return actual == source.sha256
     return actual.startswith(str(source.sha256_prefix))

@@ -156,3 +156,19 @@ def test_offline_switch_never_calls_network(dirs: dict[str, Path], monkeypatch: 
     with pytest.raises(WeightsUnavailable, match="disabled"):
         W.resolve_file(_spec(bundled=False, url="https://x/tiny.pt"))
     assert W.hub_reachable() is False
+
+
+def test_a_verified_file_is_hashed_once_until_it_changes(dirs: dict[str, Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = dirs["bundled"] / "tiny.pt"
+    path.write_bytes(PAYLOAD)
+    calls: list[Path] = []
+    real = W.sha256_file
+    monkeypatch.setattr(W, "sha256_file", lambda p: calls.append(p) or real(p))
+    for _ in range(3):
+        assert W.resolve_file(_spec(bundled=True)) == path
+    assert len(calls) == 1
+    path.write_bytes(b"git-lfs pointer")  # a changed file is checked again, and refused
+    with pytest.raises(WeightsUnavailable, match="does not match"):
+        W.resolve_file(_spec(bundled=True))
+    assert len(calls) == 2
