@@ -25,6 +25,15 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture
+def fresh_streamlit_caches() -> None:
+    """AppTest runs share Streamlit's process-wide caches: clear them so each test loads afresh."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """One torch intra-op thread for a module's tests, restored afterwards for the others."""

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 pytest.importorskip("ray.data", reason="the optional 'scale' extra (ray[data]) is not installed")
 from ray.cluster_utils import Cluster  # noqa: E402
 
@@ -32,17 +32,9 @@ CORRUPT = {"empty.jpg": b"", "text.png": b"this is not a png at all",
 STORE = 80 * 1024 * 1024  # small object stores: this 2-core box is shared
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """The local CLI runs with 1 torch thread, like each 1-CPU actor: the float summation order
-    then matches and the probabilities are equal to the last digit (with 2 threads here they
-    differ in the 6th decimal). One thread is also what a shared 2-core box wants."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# The local CLI runs with 1 torch thread, like each 1-CPU actor: the float summation order then
+# matches and the probabilities are equal to the last digit (with 2 threads here they differ in
+# the 6th decimal). One thread is also what a shared 2-core box wants: see pytestmark above.
 
 
 @pytest.fixture(scope="module")

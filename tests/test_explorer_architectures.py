@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from cnnapps.explorer.architectures import (
     ARCHITECTURES,
@@ -18,12 +17,7 @@ KNOWN = {"alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512, "r
          "lenet5": 60_850, "mobilenet_v2_tflite": 3_489_097}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("name", list(KNOWN))

@@ -7,22 +7,16 @@ import io
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnapps.samples import sample_bytes
 from cnnapps.ui.classify_views import matching_labels
 
-pytestmark = pytest.mark.apptest
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("fresh_streamlit_caches")]
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _png(color: tuple[int, int, int]) -> bytes:

@@ -6,21 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnapps.samples import sample_bytes, sample_path
 
-pytestmark = pytest.mark.apptest
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("fresh_streamlit_caches")]
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _page() -> AppTest:

@@ -6,23 +6,17 @@ import io
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnapps.zoo.digits import digit_sample_bytes
 
-pytestmark = pytest.mark.apptest
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("fresh_streamlit_caches")]
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = str(REPO / "streamlit_app.py")
 TIMEOUT = 180
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _page(path: str) -> AppTest:

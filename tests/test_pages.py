@@ -5,23 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cnnapps.samples import sample_bytes
 
-pytestmark = pytest.mark.apptest
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("fresh_streamlit_caches")]
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = str(REPO / "streamlit_app.py")
 PAGES = sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("*.py"))
 TIMEOUT = 180  # model loading on 2 CPU cores; AppTest's 3 s default is far too short
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _app() -> AppTest:
