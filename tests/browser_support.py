@@ -119,6 +119,21 @@ def wait_for_app(page: object, timeout_ms: int = 180_000) -> None:
     page.wait_for_timeout(500)
 
 
+def click_and_wait(page: object, target: object, *, shows: object, timeout_ms: int = 180_000) -> None:
+    """Click `target`, wait until `shows` (drawn only by the rerun the click starts) is on the page, then
+    until that rerun has finished.
+
+    `wait_for_app` alone can return before the rerun begins (the click reaches the server
+    asynchronously), while the previous run's elements are still on the page: a locator such as
+    "Upload" then matches the old and the new widget at once.
+    """
+    from playwright import sync_api
+
+    target.click()
+    sync_api.expect(shows).to_be_attached(timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+
+
 def no_exception(page: object) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import ARTIFACTS, REPO, no_exception, require_browser, wait_for_app
+from browser_support import ARTIFACTS, REPO, click_and_wait, no_exception, require_browser, wait_for_app
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -20,8 +20,7 @@ def test_upload_photo_sees_dog(new_page: object, server: str) -> None:
     page.goto(f"{server}/detect")
     wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text("Detect objects", timeout=60_000)
-    page.get_by_text("Upload", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Upload", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         str(REPO / "cnnapps" / "assets" / "dog.jpg"))
     heading = page.get_by_role("heading").filter(has_text="dog")
@@ -45,8 +44,7 @@ def test_video_gives_annotated_result(new_page: object, server: str, tmp_path: P
     page = new_page
     page.goto(f"{server}/detect")
     wait_for_app(page)
-    page.get_by_text("Video", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Video", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
     button = page.get_by_role("button", name="Detect in video")
     playwright_api.expect(button).to_be_visible(timeout=60_000)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import REPO, no_exception, screenshot, wait_for_app
+from tests.browser_support import REPO, click_and_wait, no_exception, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 FACES = REPO / "cnnapps" / "assets" / "faces"
 
 
+# What only each mode draws: proof that the rerun the mode switch started has drawn its page.
+MODE_SHOWS = {"Detect": "Minimum face probability", "Verify": "Photo B",
+              "Identify": "Enrol the 4 bundled people", "Cluster": "Use the nine bundled photos",
+              "Anonymise": "Anonymise a"}
+
+
 def _mode(page: object, name: str) -> None:
     # An option of the mode switch (a segmented control: a button group).
-    page.locator("[data-testid='stButtonGroup'] button").filter(has_text=name).first.click()
-    wait_for_app(page)
+    option = page.locator("[data-testid='stButtonGroup'] button").filter(has_text=name).first
+    click_and_wait(page, option, shows=page.get_by_text(MODE_SHOWS[name]).first)
 
 
 def test_verify_two_uploaded_photos(new_page: object, server: str) -> None:
@@ -25,8 +31,7 @@ def test_verify_two_uploaded_photos(new_page: object, server: str) -> None:
     _mode(page, "Verify")
     # Two inputs side by side, each with its own source switch: upload a photo into each.
     for i, photo in enumerate(("john1.jpg", "rose_leslie_img1.jpg")):
-        page.get_by_text("Upload", exact=True).nth(i).click()
-        wait_for_app(page)
+        click_and_wait(page, page.get_by_text("Upload", exact=True).nth(i), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(i))
         page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(i).set_input_files(str(FACES / photo))
         wait_for_app(page)
     sync_api.expect(page.get_by_text("Different people")).to_be_visible(timeout=120_000)

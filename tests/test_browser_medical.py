@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, no_exception, require_browser, wait_for_app
+from browser_support import ARTIFACTS, click_and_wait, no_exception, require_browser, wait_for_app
 
 pytestmark = pytest.mark.browser
 require_browser()
@@ -30,8 +30,7 @@ def _open(page: object, server: str) -> None:
 def test_dicom_upload_renders(new_page: object, server: str) -> None:
     page = new_page
     _open(page, server)
-    page.get_by_text("Upload", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Upload", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(_testdata("CT_small.dcm")))
     playwright_api.expect(page.get_by_text("CT_small.dcm: CT · MONOCHROME2")).to_be_visible(timeout=120_000)
     wait_for_app(page)
@@ -48,10 +47,8 @@ def test_jpeg_radiograph_upload_gets_an_answer(new_page: object, server: str, tm
     Image.fromarray(render(read_dicom(_testdata("RG1_UNCI.dcm")))).save(jpeg, quality=90)
     page = new_page
     _open(page, server)
-    page.get_by_text("Chest X-ray", exact=True).click()
-    wait_for_app(page)
-    page.get_by_text("Upload", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Chest X-ray", exact=True), shows=page.get_by_text("Grad-CAM opacity"))
+    click_and_wait(page, page.get_by_text("Upload", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(jpeg))
     heading = page.get_by_role("heading").filter(has_text="P(pneumonia)")
     playwright_api.expect(heading).to_be_visible(timeout=120_000)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_support import ARTIFACTS, REPO, no_exception, screenshot, streamlit_server, wait_for_app
+from browser_support import (
+    ARTIFACTS,
+    REPO,
+    click_and_wait,
+    no_exception,
+    screenshot,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +46,7 @@ def test_classify_batch_grid_and_not_sure(new_page, server) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(f"{server}/classify")
     wait_for_app(page)
-    page.get_by_text("Upload", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Upload", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     assets = REPO / "cnnapps" / "assets"
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         [str(assets / "parrot.jpg"), str(assets / "coffee.jpg"), str(assets / "eagle.jpg")])
@@ -58,10 +65,9 @@ def test_sentiment_batch_upload_preview(new_page, server, tmp_path) -> None:
     data.write_bytes("id;review;stars\n1;“Brilliant” – a must;5\n2;clichés… galore, dull;1\n".encode("cp1252"))
     page.goto(f"{server}/sentiment")
     wait_for_app(page)
-    page.get_by_text("Many sentences", exact=True).click()
-    wait_for_app(page)
-    page.get_by_text("Upload CSV/TXT", exact=True).click()
-    wait_for_app(page)
+    click_and_wait(page, page.get_by_text("Many sentences", exact=True),
+                   shows=page.get_by_text("Upload CSV/TXT", exact=True))
+    click_and_wait(page, page.get_by_text("Upload CSV/TXT", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(data))
     sync_api.expect(page.get_by_text("semicolon-separated · header row · 2 rows")).to_be_visible(timeout=60_000)
     wait_for_app(page)
