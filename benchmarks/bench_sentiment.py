@@ -4,7 +4,9 @@
 
 Both sides classify the same sentences. The raw call gets a ready padded id tensor (what is left
 is the network itself); ``predict_batch`` also tokenises (clean_str), looks words up, sorts by
-length, pads, runs softmax and builds result dataclasses. Reported: sentences/second as the median
+length, pads, runs softmax and builds result dataclasses. The raw call is the eager PyTorch
+module; ours runs what ``cnnapps.load`` gives (on the CPU, the network in ONNX Runtime:
+``cnnapps/accel.py``; ``CNNAPPS_ACCEL=eager`` times the all-PyTorch path). Reported: sentences/second as the median
 of ``--repeats`` timed runs after ``--warmup`` untimed ones, and the ratio ours / raw.
 """
 
@@ -15,7 +17,7 @@ import argparse
 import torch
 from timing import interleaved_medians
 
-from cnnapps.loaded import load
+from cnnapps.loaded import load, load_module
 from cnnapps.registry import get_spec
 from cnnapps.tasks.sentiment import predict_batch
 from cnnapps.text.tokenize import tokenize
@@ -47,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
 
     spec = get_spec(args.model)
-    loaded = load(spec.name, device="cpu")
-    model = loaded.module  # the raw call uses the bare module
+    loaded = load(spec.name, device="cpu")  # ours: on the CPU, its network runs in ONNX Runtime
+    model = load_module(spec)  # raw: the same weights in a plain eager PyTorch TextCNN
     texts = [SENTENCES[i % len(SENTENCES)] for i in range(args.batch)]
     ids = [model.vocab.encode(tokenize(t)[: model.max_length]) for t in texts]
     # Raw: the same sentences, pre-encoded, in the same length-sorted chunks predict_batch uses.

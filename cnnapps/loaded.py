@@ -142,12 +142,17 @@ def load(
     target = device if isinstance(device, torch.device) else resolve_device(device)
     module = load_module(spec, progress=progress).to(target)
     module.requires_grad_(False)
-    # Image classifiers: a faster exact stand-in (issue 13, cnnapps/accel.py). Detectors, face and
-    # x-ray models keep their eager modules (variable input sizes, dict outputs, own pipelines).
+    # Image classifiers and text CNNs: a faster exact stand-in (issue 13, cnnapps/accel.py).
+    # Detectors, face and x-ray models keep their eager modules (variable input sizes, dict
+    # outputs, own pipelines).
     if spec.preprocessing is not None and spec.task == "classification":
         from cnnapps.accel import accelerated
 
         pre = spec.preprocessing
         module = accelerated(module.eval(), input_size=pre.input_size, device=target, inplace=True,
                              cache_key=spec.name, channels=len(pre.mean))
+    elif spec.task == "sentiment":
+        from cnnapps.accel import accelerated_text_cnn
+
+        module = accelerated_text_cnn(module, device=target, cache_key=spec.name)
     return LoadedModel(spec=spec, module=module.eval(), device=target)
