@@ -41,8 +41,9 @@ class Batches:
     """Re-iterable, shuffled (seeded) batches of ``(x [B,1,28,28] in [0,1], y)``, optionally distorted."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, *, batch_size: int, seed: int,
-                 augment: bool) -> None:
+                 augment: bool, elastic: float = 0.0) -> None:
         self.x, self.y, self.batch_size, self.augment = x, y, batch_size, augment
+        self.elastic = elastic  # alpha in pixels of Simard et al. (2003)'s elastic distortion; 0 = off
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -57,7 +58,22 @@ class Batches:
         theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
                              torch.stack([sin, cos, shift[:, 1]], 1)], 1)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        if self.elastic:
+            grid = grid + self._elastic_field(n, x.shape[-2], x.shape[-1])
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+    def _elastic_field(self, n: int, h: int, w: int, sigma: float = 4.0) -> torch.Tensor:
+        """Simard, Steinkraus & Platt (2003): a uniform random displacement per pixel, smoothed
+        by a Gaussian (``sigma`` px), scaled to ``alpha`` px; in grid_sample's [-1, 1] units."""
+        field = torch.rand(n, 2, h, w, generator=self.generator) * 2 - 1
+        radius = int(3 * sigma)
+        taps = torch.exp(-(torch.arange(-radius, radius + 1, dtype=torch.float32) ** 2) / (2 * sigma ** 2))
+        taps = (taps / taps.sum()).view(1, 1, 1, -1).repeat(2, 1, 1, 1)
+        field = F.conv2d(F.pad(field, (radius, radius, 0, 0), mode="reflect"), taps, groups=2)
+        field = F.conv2d(F.pad(field, (0, 0, radius, radius), mode="reflect"), taps.transpose(2, 3), groups=2)
+        field = field / field.flatten(1).abs().amax(1).clamp_min(1e-8).view(n, 1, 1, 1)  # peak 1
+        scale = torch.tensor([2 / w, 2 / h]).view(1, 2, 1, 1) * self.elastic
+        return (field * scale).permute(0, 2, 3, 1)  # [n, h, w, 2] as (x, y)
 
     def __iter__(self):
         order = torch.randperm(len(self.y), generator=self.generator) if self.augment else \
@@ -87,6 +103,8 @@ def main() -> None:
                         "the reported val accuracy is then not held out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--elastic", type=float, default=0.0,
+                        help="add Simard et al. (2003)'s elastic distortion, peak displacement in px (e.g. 2)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -99,7 +117,7 @@ def main() -> None:
     assert not (set(train_idx) & set(test_idx)) and not (set(val_idx) & set(test_idx))
     fit_idx = np.sort(np.concatenate([train_idx, val_idx])) if args.train_on_val else train_idx
     train = Batches(x_all[fit_idx], y_all[fit_idx], batch_size=64, seed=args.seed,
-                    augment=not args.no_augment)
+                    augment=not args.no_augment, elastic=args.elastic)
     val = Batches(x_all[val_idx], y_all[val_idx], batch_size=500, seed=0, augment=False)
 
     torch.manual_seed(args.seed)  # the model's initialisation
@@ -134,7 +152,7 @@ def main() -> None:
         "data_sha256": hashlib.sha256(args.data.read_bytes()).hexdigest(),
         "split": {"seed": args.seed, "train": len(fit_idx), "val": len(val_idx), "test": len(test_idx),
                   "test_indices_sha256": hashlib.sha256(np.asarray(test_idx).tobytes()).hexdigest()},
-        "augment": not args.no_augment, "schedule": args.schedule, "train_on_val": args.train_on_val,
+        "augment": not args.no_augment, "elastic": args.elastic, "schedule": args.schedule, "train_on_val": args.train_on_val,
         "train_seconds_1_thread": round(seconds, 1),
         "val_accuracy": round(val_metrics["val_accuracy"], 2),
         "test_accuracy": round(test_accuracy, 2),

@@ -108,15 +108,17 @@ def chromium_context() -> Iterator[object]:
             shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for_app(page: object, timeout_ms: int = 180_000) -> None:
-    """Wait until the app's script has finished its run and no skeleton placeholder remains."""
+def wait_for_app(page: object, timeout_ms: int = 180_000, *, settle_ms: int = 500) -> None:
+    """Wait until the app's script has finished its run and no skeleton placeholder remains, then
+    ``settle_ms`` more for the browser to paint (0 when timing the app itself)."""
     from playwright import sync_api
 
     page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout_ms)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            state="attached", timeout=timeout_ms)
     sync_api.expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
-    page.wait_for_timeout(500)
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
 
 
 def click_and_wait(page: object, target: object, *, shows: object, timeout_ms: int = 180_000) -> None:
