@@ -169,10 +169,11 @@ with tour_tab:
         if rows:
             st.altair_chart(ui.tour_chart(rows), width="stretch")
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-            st.caption("gap = train accuracy - validation accuracy of the final weights, both measured in "
-                       "eval mode on un-augmented images; gap_change is against the baseline. Not every cure "
-                       "helps every model: one that leaves the gap where it was may still lower the "
-                       "validation loss (last columns). Measured tour and discussion: docs/lab.md.")
+            st.caption("gap = train accuracy - validation accuracy of the final weights; loss gap = validation "
+                       "loss - training loss; all measured in eval mode on un-augmented images; the *_change "
+                       "columns are against the baseline. The two gaps differ: weight decay and L1 here "
+                       "mostly make the model less over-confident (train loss up, validation loss down) "
+                       "rather than right on more digits. Measured tour and discussion: docs/lab.md.")
 
 with history_tab:
     items = ui.history()

@@ -46,11 +46,19 @@ def tour_configs(base: LabConfig = TOUR_BASE, *, steps: Sequence[str] | None = N
 
 
 def tour_rows(names: Sequence[str], runs: Sequence[LabRun]) -> list[dict[str, Any]]:
-    """One row per finished step: accuracies (%), gap (points) and its change against the baseline."""
+    """One row per finished step: accuracies (%), gap (points) and its change against the baseline,
+    and the same gap in loss (validation loss - training loss, both cross-entropy in eval mode).
+
+    Both gaps, because they answer different questions: the accuracy gap counts digits the model
+    gets right only in training; the loss gap also sees how over-confident it is. Weight decay
+    and L1 mostly shrink the second (train loss up, validation loss down) at this scale.
+    """
     rows: list[dict[str, Any]] = []
-    base_gap = runs[0].gap if runs and names and names[0] == "baseline" else None
+    with_baseline = bool(runs) and bool(names) and names[0] == "baseline"
+    base_gap = runs[0].gap if with_baseline else None
+    base_loss_gap = _loss_gap(runs[0]) if with_baseline else None
     for name, run in zip(names, runs, strict=False):
-        gap = run.gap
+        gap, loss_gap = run.gap, _loss_gap(run)
         rows.append({
             "step": name,
             "cure": ", ".join(run.config.cures) or "none",
@@ -60,18 +68,31 @@ def tour_rows(names: Sequence[str], runs: Sequence[LabRun]) -> list[dict[str, An
             "gap": round(gap, 1) if gap is not None else None,
             "gap_change": (round(gap - base_gap, 1) if gap is not None and base_gap is not None
                            and name != "baseline" else None),
+            "train_loss": round(run.final.get("train_loss", float("nan")), 3),
             "val_loss": round(run.final.get("val_loss", float("nan")), 3),
+            "loss_gap": round(loss_gap, 3) if loss_gap is not None else None,
+            "loss_gap_change": (round(loss_gap - base_loss_gap, 3) if loss_gap is not None
+                                and base_loss_gap is not None and name != "baseline" else None),
             "seconds": round(run.seconds, 1),
         })
     return rows
 
 
+def _loss_gap(run: LabRun) -> float | None:
+    if "train_loss" not in run.final:
+        return None
+    return run.final["val_loss"] - run.final["train_loss"]
+
+
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """A Markdown table of :func:`tour_rows` (the CLI prints it; docs/lab.md quotes it)."""
-    cols = ["step", "cure", "epochs", "train_acc", "val_acc", "gap", "gap_change", "val_loss", "seconds"]
-    head = ["step", "cure", "epochs", "train acc %", "val acc %", "gap (pts)", "gap vs baseline", "val loss", "s"]
+    cols = ["step", "cure", "epochs", "train_acc", "val_acc", "gap", "gap_change", "train_loss", "val_loss",
+            "loss_gap", "loss_gap_change", "seconds"]
+    head = ["step", "cure", "epochs", "train acc %", "val acc %", "gap (pts)", "gap vs baseline", "train loss",
+            "val loss", "loss gap", "loss gap vs baseline", "s"]
+    signed = {"gap_change": "{:+.1f}", "loss_gap_change": "{:+.3f}"}
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
-        cells = ["" if r[c] is None else (f"{r[c]:+.1f}" if c == "gap_change" else str(r[c])) for c in cols]
+        cells = ["" if r[c] is None else (signed[c].format(r[c]) if c in signed else str(r[c])) for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -132,16 +132,23 @@ def overlay_chart(items: Sequence[dict[str, Any]], *, metric: str = "accuracy") 
     ).properties(height=320, title=f"{metric.capitalize()}: validation solid, training dashed")
 
 
-def tour_chart(rows: Sequence[dict[str, Any]]) -> alt.LayerChart:
-    """Gap (bars) and validation accuracy (dots) of each tour step."""
+def tour_chart(rows: Sequence[dict[str, Any]]) -> alt.HConcatChart:
+    """Each tour step's gap, in accuracy points (left) and in loss (right); lower is better."""
     df = pd.DataFrame(list(rows))
     order = list(df["step"]) if len(df) else []
-    bars = alt.Chart(df).mark_bar(color="crimson", opacity=0.75).encode(
-        x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("gap:Q", title="gap: train acc - val acc (points)"),
-        tooltip=["step", "cure", "train_acc", "val_acc", "gap"])
-    text = bars.mark_text(dy=-8, color="black").encode(text=alt.Text("gap:Q", format=".1f"))
-    return alt.layer(bars, text).properties(height=300, title="Generalisation gap per cure (lower is better)")
+
+    def panel(field: str, title: str, fmt: str, colour: str) -> alt.LayerChart:
+        bars = alt.Chart(df).mark_bar(color=colour, opacity=0.75).encode(
+            x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y(f"{field}:Q", title=title),
+            tooltip=["step", "cure", "train_acc", "val_acc", "gap", "train_loss", "val_loss", "loss_gap"])
+        text = bars.mark_text(dy=-8, color="black").encode(text=alt.Text(f"{field}:Q", format=fmt))
+        return alt.layer(bars, text).properties(height=280)
+
+    return alt.hconcat(
+        panel("gap", "accuracy gap: train acc - val acc (points)", ".1f", "crimson"),
+        panel("loss_gap", "loss gap: val loss - train loss", ".2f", "darkorange"),
+    ).properties(title="Generalisation gap per cure (lower is better)")
 
 
 def run_zip(run: LabRun) -> bytes:
