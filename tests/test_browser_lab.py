@@ -15,6 +15,11 @@ def test_lab_trains_live_and_the_stop_button_ends_the_run(new_page: object, serv
     page.goto(f"{server}/lab")
     wait_for_app(page)
     playwright_api.expect(page.locator("h1").first).to_contain_text("Training lab", timeout=60_000)
+    # The most training images and epochs the sliders allow: a run long enough (about a minute)
+    # that it is still going when the test clicks Stop; the default run ends in about 2 s.
+    for label in ("Training images", "Epochs"):
+        page.get_by_role("slider", name=label).first.press("End")
+        wait_for_app(page)
     main = page.get_by_test_id("stMain")  # the toolbar has Streamlit's own "Stop" button
     main.get_by_role("button", name="Train", exact=True).click()
     stop = main.get_by_role("button", name="Stop")

@@ -133,21 +133,25 @@ def overlay_chart(items: Sequence[dict[str, Any]], *, metric: str = "accuracy") 
 
 
 def tour_chart(rows: Sequence[dict[str, Any]]) -> alt.HConcatChart:
-    """Each tour step's gap, in accuracy points (left) and in loss (right); lower is better."""
+    """Each tour step's gap, in accuracy points (left) and in loss (right): horizontal bars, so
+    that the step names stay readable; lower is better."""
     df = pd.DataFrame(list(rows))
     order = list(df["step"]) if len(df) else []
 
-    def panel(field: str, title: str, fmt: str, colour: str) -> alt.LayerChart:
+    def panel(field: str, title: str, fmt: str, colour: str, *, labels: bool) -> alt.LayerChart:
         bars = alt.Chart(df).mark_bar(color=colour, opacity=0.75).encode(
-            x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y(f"{field}:Q", title=title),
+            y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labels=labels, ticks=labels,
+                                                                     labelLimit=220)),
+            x=alt.X(f"{field}:Q", title=title),
             tooltip=["step", "cure", "train_acc", "val_acc", "gap", "train_loss", "val_loss", "loss_gap"])
-        text = bars.mark_text(dy=-8, color="black").encode(text=alt.Text(f"{field}:Q", format=fmt))
-        return alt.layer(bars, text).properties(height=280)
+        text = bars.mark_text(align="left", dx=3, color="black").encode(
+            text=alt.Text(f"{field}:Q", format=fmt))
+        return alt.layer(bars, text).properties(width=260, height=28 * max(1, len(df)))
 
     return alt.hconcat(
-        panel("gap", "accuracy gap: train acc - val acc (points)", ".1f", "crimson"),
-        panel("loss_gap", "loss gap: val loss - train loss", ".2f", "darkorange"),
+        panel("gap", "accuracy gap: train - val (points)", ".1f", "crimson", labels=True),
+        panel("loss_gap", "loss gap: val loss - train loss", ".2f", "darkorange", labels=False),
+        spacing=24,
     ).properties(title="Generalisation gap per cure (lower is better)")
 
 
