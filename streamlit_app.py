@@ -23,9 +23,11 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-try:
-    page.run()
-finally:
-    # After the page, so the device line can name the device the page's model just loaded on;
-    # in `finally` because a page ends early with st.stop() (an exception) when it has no input.
-    render_sidebar()
+# Drawn before the page, so that it is there even when the page ends early: after st.stop()
+# (a page without input) Streamlit runs no more st.* calls, not even in a `finally`. Drawn again
+# into the same slot after a page that ran to the end, so that the device line names the device
+# the page's model just loaded on.
+runtime = st.sidebar.empty()
+render_sidebar(runtime.container())
+page.run()
+render_sidebar(runtime.container())

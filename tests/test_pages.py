@@ -32,6 +32,17 @@ def test_entry_script_renders_home_and_sidebar() -> None:
     assert "offline" in sidebar  # CNNAPPS_OFFLINE=1 in the tests
 
 
+def test_sidebar_stays_when_a_page_stops_early() -> None:
+    """Draw a digit with nothing drawn ends with st.stop(); after that Streamlit runs no more
+    st.* calls, so a sidebar drawn only after the page would vanish."""
+    at = _app()
+    at.switch_page("pages/digits.py").run()
+    assert not at.exception, at.exception
+    assert any("Draw one digit" in m.value for m in at.info)  # the page did stop early
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "Device:" in sidebar and "Model hub" in sidebar
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_exception(page: str) -> None:
     at = _app()

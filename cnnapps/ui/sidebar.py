@@ -14,6 +14,7 @@ import threading
 import time
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 __all__ = ["hub_status", "render_sidebar"]
 
@@ -45,8 +46,9 @@ def hub_status() -> bool | None:
         return _hub["online"]  # type: ignore[return-value]
 
 
-def render_sidebar() -> None:
-    with st.sidebar:
+def render_sidebar(where: DeltaGenerator | None = None) -> None:
+    """The runtime section, into ``where`` (default: the sidebar itself)."""
+    with where if where is not None else st.sidebar:
         st.caption("Runtime")
         if "torch" in sys.modules:  # a page has loaded torch already: describing the device is free
             from cnnapps.device import describe_device
