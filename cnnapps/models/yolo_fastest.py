@@ -78,11 +78,14 @@ def candidates(out: Tensor, *, conf: float) -> YoloCandidates:
     score = objectness x class probability, the best class per row (as OpenCV's reference);
     rows whose best score is at most ``max(conf, SCORE_FLOOR)`` are dropped.
     """
-    scores_all = out[:, 5:] * out[:, 4:5]
-    scores, class_ids = scores_all.max(1)
-    keep = scores > max(conf, SCORE_FLOOR)
-    rows = keep.nonzero().squeeze(1)
+    floor = max(conf, SCORE_FLOOR)
+    # A class probability is at most 1, so a row whose objectness is at or below the floor cannot
+    # pass it: score only the few rows left (the same result, without an [R, C] product).
+    maybe = (out[:, 4] > floor).nonzero().squeeze(1)
+    scores, class_ids = (out[maybe, 5:] * out[maybe, 4:5]).max(1)
+    passed = (scores > floor).nonzero().squeeze(1)
+    rows, scores, class_ids = maybe[passed], scores[passed], class_ids[passed]
     sel = out[rows]
     cx, cy, bw, bh = sel[:, 0], sel[:, 1], sel[:, 2], sel[:, 3]
     boxes = torch.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], 1)
-    return YoloCandidates(boxes=boxes, scores=scores[rows], class_ids=class_ids[rows], rows=rows)
+    return YoloCandidates(boxes=boxes, scores=scores, class_ids=class_ids, rows=rows)

@@ -280,12 +280,11 @@ def _suppression(tr: YoloTrace, idx: np.ndarray, keep: np.ndarray, boxes: torch.
         keep_t = torch.from_numpy(keep)
         hit = (box_iou(boxes, boxes[keep_t]) > iou) & (cls[:, None] == cls[keep_t][None, :])
         hit &= scores[:, None] <= scores[keep_t][None, :]
-        kept = set(keep.tolist())
-        for k in range(len(idx)):
-            if k not in kept:
-                js = hit[k].nonzero().squeeze(1)
-                if len(js):
-                    suppressed_by[k] = int(js[0])
+        hit[keep_t] = False  # a kept box is suppressed by nobody
+        # keep is in score order, so the first hit of a row is the best kept box that removed it
+        first = hit.to(torch.uint8).argmax(1)
+        removed = hit.any(1)
+        suppressed_by[removed.numpy()] = first[removed].numpy()
     return replace(
         tr,
         candidates=tr.candidates[idx], cand_scores=tr.cand_scores[idx],
