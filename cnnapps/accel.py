@@ -1,4 +1,5 @@
-"""Faster image-model inference with the same outputs: chosen once, when a model is loaded.
+"""Faster inference with the same outputs, for image classifiers and text CNNs: chosen once,
+when a model is loaded.
 
 :func:`accelerated` returns a module that behaves exactly like the given one (same children,
 parameters, state-dict keys and module paths, so Grad-CAM's ``target_layers`` still resolve),
@@ -9,12 +10,15 @@ but runs its plain forward passes faster:
   session, used for every forward pass made without autograd (``torch.inference_mode`` or
   ``no_grad``) and without hooks. Grad-CAM (autograd) and anything that hooks a layer
   (feature maps) run the eager PyTorch module, as before. Same logits within 1e-5.
-  Measured (``benchmarks/bench_classify_vs_torchvision.py``): 0.48-0.62x the time of an eager
+  Measured (``benchmarks/bench_classify_vs_torchvision.py``): 0.45-0.62x the time of an eager
   torchvision MobileNetV2 with torchvision's transforms; eager channels_last reached ~0.8x.
 - **CUDA/MPS, or without onnxruntime: channels_last** (NHWC weights and input, cuDNN's and
   oneDNN's fast layout) plus, for the TFLite MobileNetV2 port, static SAME padding: its
   per-call ``F.pad`` copy becomes the convolution's own padding wherever that padding is
   symmetric (:class:`StaticPadConv2d`).
+- **Text CNNs on the CPU:** :func:`accelerated_text_cnn` gives an :class:`AcceleratedTextCNN`,
+  the same model with its token-ids -> logits pass in ONNX Runtime (batch and length dynamic);
+  explanations (``trace``), autograd and hooks run the PyTorch layers.
 
 Considered and not used: int8 (PyTorch FX, x86 backend) was *slower* than fp32 here (59 vs 47 ms)
 and changed the top-1 of 3 of 8 sample photos; ``torch.compile`` needs a compiler toolchain and
