@@ -6,19 +6,11 @@ from pathlib import Path
 
 import pytest
 from browser_support import ARTIFACTS, click_and_wait, no_exception, require_browser, wait_for_app
+from dicom_support import pydicom_file
 
 pytestmark = pytest.mark.browser
 require_browser()
 from playwright import sync_api as playwright_api  # noqa: E402
-
-
-def _testdata(name: str) -> Path:
-    from pydicom.data import get_testdata_file
-
-    path = get_testdata_file(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (pydicom-data)")
-    return Path(path)
 
 
 def _open(page: object, server: str) -> None:
@@ -31,7 +23,7 @@ def test_dicom_upload_renders(new_page: object, server: str) -> None:
     page = new_page
     _open(page, server)
     click_and_wait(page, page.get_by_text("Upload", exact=True), shows=page.locator("[data-testid='stFileUploaderDropzoneInput']"))
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(_testdata("CT_small.dcm")))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(pydicom_file("CT_small.dcm")))
     playwright_api.expect(page.get_by_text("CT_small.dcm: CT · MONOCHROME2")).to_be_visible(timeout=120_000)
     wait_for_app(page)
     no_exception(page)
@@ -44,7 +36,7 @@ def test_jpeg_radiograph_upload_gets_an_answer(new_page: object, server: str, tm
     from cnnapps.medical.dicom import read_dicom, render
 
     jpeg = tmp_path / "chest.jpg"
-    Image.fromarray(render(read_dicom(_testdata("RG1_UNCI.dcm")))).save(jpeg, quality=90)
+    Image.fromarray(render(read_dicom(pydicom_file("RG1_UNCI.dcm")))).save(jpeg, quality=90)
     page = new_page
     _open(page, server)
     click_and_wait(page, page.get_by_text("Chest X-ray", exact=True), shows=page.get_by_text("Grad-CAM opacity"))

@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pydicom
 import pytest
-from pydicom.data import get_testdata_file
+from dicom_support import pydicom_file
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, pixel_array
 from pydicom.uid import generate_uid
 
@@ -29,13 +29,6 @@ from cnnapps.medical.dicom import (
 warnings.filterwarnings("ignore", module="pydicom")
 
 
-def _file(name: str) -> str:
-    path = get_testdata_file(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (pydicom-data)")
-    return path
-
-
 def _bytes(ds: pydicom.Dataset) -> bytes:
     buf = io.BytesIO()
     ds.save_as(buf)
@@ -51,7 +44,7 @@ def _linear_window(x: np.ndarray, c: float, w: float, lo: float, hi: float) -> n
 
 
 def test_ct_rescale_then_window_matches_the_standard():
-    path = _file("CT_small.dcm")
+    path = pydicom_file("CT_small.dcm")
     ds = pydicom.dcmread(path)
     im = read_dicom(path)
     hu = apply_modality_lut(ds.pixel_array, ds)
@@ -68,7 +61,7 @@ def test_ct_rescale_then_window_matches_the_standard():
 
 
 def test_manual_window_and_file_window():
-    im = read_dicom(_file("MR_small.dcm"))
+    im = read_dicom(pydicom_file("MR_small.dcm"))
     assert im.windows and im.windows[0].name.startswith("file")
     a = render(im)  # default: the file's own window
     b = render(im, window=Window(im.windows[0].center, im.windows[0].width))
@@ -78,7 +71,7 @@ def test_manual_window_and_file_window():
 
 
 def test_monochrome1_is_inverted():
-    ds = pydicom.dcmread(_file("MR_small.dcm"))
+    ds = pydicom.dcmread(pydicom_file("MR_small.dcm"))
     mono2 = read_dicom(_bytes(ds), name="m2.dcm")
     ds.PhotometricInterpretation = "MONOCHROME1"
     mono1 = read_dicom(_bytes(ds), name="m1.dcm")
@@ -88,7 +81,7 @@ def test_monochrome1_is_inverted():
 
 
 def test_real_monochrome1_chest_radiograph():
-    path = _file("RG1_UNCI.dcm")
+    path = pydicom_file("RG1_UNCI.dcm")
     im = read_dicom(path)
     assert im.photometric == "MONOCHROME1" and im.modality == "CR" and (im.rows, im.columns) == (1955, 1841)
     out = render(im)
@@ -101,7 +94,7 @@ def test_real_monochrome1_chest_radiograph():
 
 def test_ybr_and_rgb_match_pydicom():
     for name in ("SC_rgb_dcmtk_+eb+cy+np.dcm", "SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_rle_2frame.dcm"):
-        path = _file(name)
+        path = pydicom_file(name)
         im = read_dicom(path)
         ref = pixel_array(path)  # pydicom's default: YBR converted to RGB
         ref = ref if ref.ndim == 4 else ref[None]
@@ -111,21 +104,21 @@ def test_ybr_and_rgb_match_pydicom():
 
 
 def test_palette_colour():
-    im = read_dicom(_file("examples_palette.dcm"))
+    im = read_dicom(pydicom_file("examples_palette.dcm"))
     assert im.photometric == "PALETTE COLOR" and im.pixels.shape[-1] == 3 and im.pixels.dtype == np.uint8
     assert im.pixels.max() > 200
 
 
 def test_compressed_syntaxes_decode_to_the_same_pixels():
-    ref = read_dicom(_file("MR_small.dcm")).pixels
+    ref = read_dicom(pydicom_file("MR_small.dcm")).pixels
     for name in ("MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm"):
-        im = read_dicom(_file(name))
+        im = read_dicom(pydicom_file(name))
         assert im.transfer_syntax != "Explicit VR Little Endian"
         np.testing.assert_array_equal(im.pixels, ref)
 
 
 def test_multi_frame_and_histogram():
-    im = read_dicom(_file("rtdose.dcm"))
+    im = read_dicom(pydicom_file("rtdose.dcm"))
     assert im.n_frames == 15 and im.pixels.shape == (15, 10, 10)
     assert not np.array_equal(render(im, frame=0), render(im, frame=14))
     counts, edges = histogram(im, frame=3, bins=16)
@@ -135,7 +128,7 @@ def test_multi_frame_and_histogram():
 
 
 def test_file_voi_lut():
-    path = _file("vlut_04.dcm")
+    path = pydicom_file("vlut_04.dcm")
     ds = pydicom.dcmread(path)
     im = read_dicom(path)
     assert im.has_voi_lut
@@ -149,7 +142,7 @@ def test_file_voi_lut():
 
 @pytest.fixture
 def ct_bytes() -> bytes:
-    with open(_file("CT_small.dcm"), "rb") as f:
+    with open(pydicom_file("CT_small.dcm"), "rb") as f:
         return f.read()
 
 
@@ -165,7 +158,7 @@ def test_no_preamble_is_read_with_force(ct_bytes):
     assert im.forced and im.rows == 128
     im = read_dicom(ct_bytes[132:], name="raw.dcm")  # file meta group first, no marker at all
     assert im.forced and im.rows == 128
-    ds = pydicom.dcmread(_file("CT_small.dcm"))
+    ds = pydicom.dcmread(pydicom_file("CT_small.dcm"))
     from pydicom.filebase import DicomBytesIO
     from pydicom.filewriter import write_dataset
 
@@ -196,7 +189,7 @@ def test_unsupported_transfer_syntax(ct_bytes):
 
 def test_structured_report():
     with pytest.raises(InvalidDicom, match="structured report"):
-        read_dicom(_file("test-SR.dcm"))
+        read_dicom(pydicom_file("test-SR.dcm"))
 
 
 @pytest.mark.parametrize("data", [b"", b"\xff\xd8\xff\xe0" + b"JFIF" * 200, b"hello, not a dicom\n" * 50,
@@ -214,7 +207,7 @@ def test_bad_zip():
 # --------------------------------------------------------------------------------------- series
 
 def _ct_series(n: int = 5, *, oblique: bool = False) -> list[tuple[str, bytes]]:
-    base = pydicom.dcmread(_file("CT_small.dcm"))
+    base = pydicom.dcmread(pydicom_file("CT_small.dcm"))
     series_uid = generate_uid()
     files = []
     if oblique:  # rows along x, columns along (0, cos, sin): normal (0, -sin, cos)
@@ -283,7 +276,7 @@ def test_deidentify_removes_every_profile_tag():
     from dicomanonymizer.simpledicomanonymizer import initialize_actions
     from pydicom.datadict import dictionary_keyword, dictionary_VR, keyword_for_tag
 
-    ds = pydicom.dcmread(_file("CT_small.dcm"))
+    ds = pydicom.dcmread(pydicom_file("CT_small.dcm"))
     actions = initialize_actions("dicomfields_2026c")
     filled = {}
     for tag, action in actions.items():
@@ -330,7 +323,7 @@ def test_deidentify_removes_every_profile_tag():
 
 
 def test_metadata_masks_identifying_tags():
-    ds = pydicom.dcmread(_file("CT_small.dcm"))
+    ds = pydicom.dcmread(pydicom_file("CT_small.dcm"))
     ds.PatientName = "Doe^Jane"
     im = read_dicom(_bytes(ds), name="ct.dcm")
     rows = {r.keyword: r for r in im.metadata}

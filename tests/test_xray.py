@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from dicom_support import pydicom_file
 from PIL import Image
 
 import cnnapps
@@ -20,15 +21,6 @@ from cnnapps.medical.dicom import InvalidDicom
 from cnnapps.samples import sample_path
 
 warnings.filterwarnings("ignore", module="pydicom")
-
-
-def _testdata(name: str) -> str:
-    from pydicom.data import get_testdata_file
-
-    path = get_testdata_file(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (pydicom-data)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +39,7 @@ def test_spec_and_architecture():
 
 
 def test_xray_on_a_dicom_radiograph(loaded):
-    res = cnnapps.xray(loaded, _testdata("RG1_UNCI.dcm"), with_cam=True)
+    res = cnnapps.xray(loaded, pydicom_file("RG1_UNCI.dcm"), with_cam=True)
     assert isinstance(res, cnnapps.XrayFindings)
     assert 0.0 <= res.probability <= 1.0 and 0.0 < res.threshold < 1.0
     assert res.label == ("pneumonia" if res.probability >= res.threshold else "normal")
@@ -63,7 +55,7 @@ def test_xray_on_a_dicom_radiograph(loaded):
 def test_same_answer_for_dicom_and_its_png(loaded, tmp_path: Path):
     from cnnapps.medical.dicom import read_dicom, render
 
-    im = read_dicom(_testdata("RG1_UNCI.dcm"))
+    im = read_dicom(pydicom_file("RG1_UNCI.dcm"))
     png = tmp_path / "rg1.png"
     Image.fromarray(render(im)).save(png)
     a, b = cnnapps.xray(loaded, im), cnnapps.xray(loaded, png)
@@ -77,7 +69,7 @@ def test_colour_photos_are_flagged(loaded, name):
 
 
 def test_ct_slice_is_flagged(loaded):
-    res = cnnapps.xray(loaded, _testdata("CT_small.dcm"))
+    res = cnnapps.xray(loaded, pydicom_file("CT_small.dcm"))
     assert any("CT" in w for w in res.warnings)
 
 
@@ -85,11 +77,11 @@ def test_bad_inputs(loaded):
     with pytest.raises(CnnappsError):
         cnnapps.xray(loaded, b"definitely not an image")
     with pytest.raises(InvalidDicom, match="structured report"):
-        cnnapps.xray(loaded, _testdata("test-SR.dcm"))
+        cnnapps.xray(loaded, pydicom_file("test-SR.dcm"))
 
 
 def test_public_read_dicom():
-    im = cnnapps.read_dicom(_testdata("CT_small.dcm"))
+    im = cnnapps.read_dicom(pydicom_file("CT_small.dcm"))
     assert isinstance(im, cnnapps.DicomImage) and im.pixels.shape == (1, 128, 128)
 
 
@@ -98,7 +90,7 @@ def test_public_read_dicom():
 def test_cli_xray_csv(tmp_path: Path, capsys):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG not really")
-    code = main(["xray", _testdata("RG1_UNCI.dcm"), str(sample_path("cat")), str(bad), "--format", "csv"])
+    code = main(["xray", pydicom_file("RG1_UNCI.dcm"), str(sample_path("cat")), str(bad), "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert code == 0 and len(rows) == 3
     assert rows[0]["label"] in ("normal", "pneumonia") and rows[0]["warning"] == ""
@@ -107,7 +99,7 @@ def test_cli_xray_csv(tmp_path: Path, capsys):
 
 
 def test_cli_dicom_info_render_deidentify(tmp_path: Path, capsys):
-    ct, sr = _testdata("CT_small.dcm"), _testdata("test-SR.dcm")
+    ct, sr = pydicom_file("CT_small.dcm"), pydicom_file("test-SR.dcm")
     assert main(["dicom", "info", ct, sr, "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert records[0]["modality"] == "CT" and records[0]["PatientName"] == "•••"

@@ -82,12 +82,6 @@ register(
 )
 
 
-def _load_mobilefacenet(paths: Mapping[str, Path]) -> nn.Module:
-    model = mobilefacenet()
-    model.load_state_dict(torch.load(paths["model"], map_location="cpu", weights_only=True), strict=True)
-    return model.eval()
-
-
 register(
     ModelSpec(
         name="mobilefacenet",
@@ -102,7 +96,6 @@ register(
                 size_bytes=4_135_271,
             )
         }),
-        load=_load_mobilefacenet,
         head="embedding",
         meta=ModelMeta(
             licence="Apache-2.0 (foamliu/MobileFaceNet); training data MS1M: research use",
@@ -135,12 +128,6 @@ def _inception_resnet() -> nn.Module:
     return model
 
 
-def _load_inception(paths: Mapping[str, Path]) -> nn.Module:
-    model = _inception_resnet()
-    model.load_state_dict(torch.load(paths["model"], map_location="cpu", weights_only=True), strict=True)
-    return model.eval()
-
-
 register(
     ModelSpec(
         name="facenet_vggface2",
@@ -162,7 +149,6 @@ register(
                 cache="torch_home",
             )
         }),
-        load=_load_inception,
         head="embedding",
         meta=ModelMeta(
             licence="MIT (facenet-pytorch); weights: David Sandberg's facenet (MIT), data VGGFace2",
